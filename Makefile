@@ -1,0 +1,48 @@
+# Two commands set everything up: `make demo` and `make test`.
+# Both build .venv/ with a Python 3.10 found by scripts/find-python310.sh
+# (override with PYTHON=/path/to/python3.10) and are idempotent.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Theano's compile cache lives outside the clone so that it survives between runs.
+THEANO_CACHE ?= $(HOME)/.cache/agentnet/theano
+# User flags come last so that they win over ours.
+TEST_FLAGS := base_compiledir=$(THEANO_CACHE),optimizer=fast_compile,floatX=float32
+TEST_FLAGS_64 := base_compiledir=$(THEANO_CACHE),optimizer=fast_compile,floatX=float64
+RUN_FLAGS := base_compiledir=$(THEANO_CACHE)
+join = $(if $(THEANO_FLAGS),$(1)$(comma)$(THEANO_FLAGS),$(1))
+comma := ,
+
+.PHONY: install demo test test-fast docs bench clean
+
+install: $(STAMP)
+
+$(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth scripts/find-python310.sh scripts/install-openblas.sh
+	@scripts/install-openblas.sh
+	@if [ ! -x $(PY) ]; then \
+	    interpreter=$$(scripts/find-python310.sh) || exit 1; \
+	    echo "Creating $(VENV) with $$interpreter"; \
+	    "$$interpreter" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+demo: install
+	THEANO_FLAGS="$(call join,$(RUN_FLAGS))" $(PY) examples/demo.py
+
+test: install
+	THEANO_FLAGS="$(call join,$(TEST_FLAGS))" $(PY) -m pytest -q
+	THEANO_FLAGS="$(call join,$(TEST_FLAGS_64))" $(PY) -m pytest -q -m numerics
+	$(MAKE) --no-print-directory docs
+
+docs: install
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+bench: install
+	for script in bench/*.py; do THEANO_FLAGS="$(call join,$(RUN_FLAGS))" $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info docs/_build .pytest_cache .hypothesis

@@ -1,0 +1,20 @@
+"""AgentNet: deep reinforcement learning on Theano and Lasagne.
+
+Draw one tick of an agent as a Lasagne graph and let AgentNet unroll it into
+sessions, replay recorded sessions and build learning objectives.
+"""
+import agentnet_import_hook
+
+agentnet_import_hook.install()
+
+import lasagne  # noqa: E402  (the hook must be in place before Lasagne loads)
+
+from .utils import lasagne_backports as _lasagne_backports  # noqa: E402
+
+_lasagne_backports.install(lasagne)
+
+from . import utils  # noqa: E402
+from .utils.config import config  # noqa: E402
+
+__version__ = '0.10.6'
+__author__ = 'YandexDataSchool and contributors.'

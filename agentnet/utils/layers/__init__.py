@@ -1,0 +1,3 @@
+"""Layer utilities: multi-output layers, broadcasting, re-application, helpers."""
+from .dict import *
+from .helpers import *
