@@ -5,7 +5,7 @@ import inspect
 
 import lasagne
 
-__all__ = ["suggest_keywords", "require_layer", "require_input_layer", "shape_str"]
+__all__ = ["suggest_keywords", "unknown_keyword_message", "require_layer", "require_input_layer", "shape_str"]
 
 
 def shape_str(shape):
@@ -13,7 +13,8 @@ def shape_str(shape):
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _unknown_keyword_message(function_name, keyword, known):
+def unknown_keyword_message(function_name, keyword, known):
+    """'f() got an unexpected keyword argument ...; did you mean ...?'"""
     message = "%s() got an unexpected keyword argument '%s'" % (function_name, keyword)
     close = difflib.get_close_matches(keyword, known, n=1, cutoff=0.6)
     if close:
@@ -39,7 +40,7 @@ def suggest_keywords(function):
     def wrapper(*args, **kwargs):
         for keyword in kwargs:
             if keyword not in parameters:
-                raise TypeError(_unknown_keyword_message(name, keyword, known))
+                raise TypeError(unknown_keyword_message(name, keyword, known))
         return function(*args, **kwargs)
     return wrapper
 

@@ -1,0 +1,354 @@
+"""``MDPAgent``: one tick of an agent, rolled out against environments or replayed."""
+from collections import OrderedDict
+
+import numpy as np
+import theano
+from lasagne.layers import (InputLayer, Layer, get_all_param_values, get_all_params,
+                            get_output, set_all_param_values)
+
+from ..utils.format import check_list, unpack_list
+from ..utils.layers.helpers import get_layer_dtype
+from ..utils.logging import warn
+from ..utils._validation import shape_str, suggest_keywords, unknown_keyword_message
+from ._linking import check_init_pairs, check_layer
+from ._recurrence_checks import as_layer_dict, layer_label
+from .recurrence import Recurrence
+
+__all__ = ["MDPAgent"]
+
+
+def _is_single(argument):
+    return not isinstance(argument, (list, tuple))
+
+
+def _unwrap(values, single):
+    return values[0] if single else values
+
+
+def _check_layers(layers, argument, input_layers=False):
+    layers = check_list(layers)
+    for layer in layers:
+        if input_layers and not isinstance(layer, InputLayer):
+            raise TypeError("`%s` must be lasagne InputLayers (the observation enters the graph "
+                            "there), got %s" % (argument, layer_label(layer)
+                                                if isinstance(layer, Layer) else repr(layer)))
+        if not isinstance(layer, Layer):
+            raise TypeError("`%s` must contain lasagne layers, got %s (%r)"
+                            % (argument, type(layer).__name__, layer))
+    return layers
+
+
+class MDPAgent(object):
+    """An agent described by the Lasagne graph of a single tick.
+
+    Parameters
+    ----------
+    observation_layers : InputLayer or list of InputLayers
+        Where the observation of the current tick enters, shape
+        ``(None,) + observation_shape``.
+    agent_states : dict {new memory layer: previous memory InputLayer}
+        Recurrent memory, as :class:`Recurrence`'s ``state_variables``.
+    policy_estimators : layer or list of layers
+        Per-tick values to get back (Q-values, probabilities, state values...).
+    action_layers : layer or list of layers
+        What is sent to the environment, usually resolvers.
+
+    Notes
+    -----
+    A single layer (not a list or tuple) for observations, policy or actions
+    makes :meth:`get_sessions` return a single tensor for that slot.
+    """
+
+    @suggest_keywords
+    def __init__(self, observation_layers=(), agent_states=None, policy_estimators=(),
+                 action_layers=()):
+        self.single_observation = _is_single(observation_layers)
+        self.single_policy = _is_single(policy_estimators)
+        self.single_action = _is_single(action_layers)
+        self.observation_layers = _check_layers(observation_layers, "observation_layers",
+                                                input_layers=True)
+        self.agent_states = as_layer_dict(agent_states, "agent_states")
+        self.policy = _check_layers(policy_estimators, "policy_estimators")
+        self.action_layers = _check_layers(action_layers, "action_layers")
+        self.recurrence = None
+
+    # ------------------------------------------------------------------ sessions
+
+    def get_sessions(self, environment, session_length=10, batch_size=None,
+                     initial_env_states="zeros", initial_observations="zeros",
+                     initial_hidden="zeros", experience_replay=False, unroll_scan=True,
+                     return_automatic_updates=False, optimize_experience_replay=None, **kwargs):
+        """Symbolic sessions of ``session_length`` ticks.
+
+        In active mode the agent interacts with a Theano ``environment``; with
+        ``experience_replay=True`` it is fed the sessions stored in
+        ``environment.observations`` / ``environment.actions``.
+
+        Returns
+        -------
+        env_states : list of tensors [batch, tick, *state_shape]
+            Always a list. Element ``t`` is the state before the agent acts
+            at tick ``t``. Replay mode: ``[arange(session_length)]``.
+        observations : tensor or list [batch, tick, *obs_shape]
+            What the agent saw at tick ``t`` (active mode); the environment's
+            stored observations (replay mode).
+        agent_states : OrderedDict {memory layer: [batch, tick, *shape]}
+            Memory after tick ``t``.
+        actions : tensor or list [batch, tick, ...]
+            Taken (active) or recorded (replay) actions.
+        policy : tensor or list [batch, tick, ...]
+        updates : theano.OrderedUpdates
+            Only with ``return_automatic_updates=True``.
+        """
+        if optimize_experience_replay is not None:
+            warn("optimize_experience_replay is deprecated and will be removed in 1.0.2; "
+                 "use experience_replay.", category=DeprecationWarning)
+            experience_replay = optimize_experience_replay
+        _check_recurrence_kwargs(kwargs)
+        if experience_replay:
+            recurrence = self._replay_recurrence(environment, session_length, initial_env_states,
+                                                 initial_observations, initial_hidden,
+                                                 unroll_scan, kwargs)
+        else:
+            recurrence = self._active_recurrence(environment, session_length, batch_size,
+                                                 initial_env_states, initial_observations,
+                                                 initial_hidden, unroll_scan, kwargs)
+        sessions = self._split_sessions(recurrence, environment, session_length, experience_replay)
+        if return_automatic_updates:
+            if unroll_scan:
+                warn("return_automatic_updates is only useful with unroll_scan=False.",
+                     verbosity_level=2)
+            sessions += (self.get_automatic_updates(),)
+        return sessions
+
+    def _active_recurrence(self, environment, session_length, batch_size, initial_env_states,
+                           initial_observations, initial_hidden, unroll_scan, kwargs):
+        if not hasattr(environment, "as_layers"):
+            raise TypeError("active mode needs a BaseEnvironment (with as_layers); for recorded "
+                            "sessions use experience_replay=True")
+        if hasattr(environment, "actions") and hasattr(environment, "observations"):
+            warn("%s stores sessions; you probably want experience_replay=True."
+                 % type(environment).__name__, verbosity_level=2)
+        return self.as_recurrence(environment, session_length, batch_size, initial_env_states,
+                                  initial_observations, initial_hidden, unroll_scan=unroll_scan,
+                                  **kwargs)
+
+    def _replay_recurrence(self, environment, session_length, initial_env_states,
+                           initial_observations, initial_hidden, unroll_scan, kwargs):
+        if not (hasattr(environment, "observations") and hasattr(environment, "actions")):
+            raise ValueError("experience_replay=True needs an environment with `observations` "
+                             "and `actions` (e.g. SessionPoolEnvironment), got %s"
+                             % type(environment).__name__)
+        if not (isinstance(initial_env_states, str) and isinstance(initial_observations, str)):
+            warn("initial_env_states and initial_observations are unused in replay mode.",
+                 verbosity_level=2)
+        return self.as_replay_recurrence(environment, session_length, initial_hidden,
+                                         unroll_scan=unroll_scan, **kwargs)
+
+    def _split_sessions(self, recurrence, environment, session_length, experience_replay):
+        state_layers, output_layers = recurrence.get_sequence_layers()
+        values = get_output(list(state_layers.values()) + list(output_layers))
+        n_memories = len(self.agent_states)
+        n_env_states = 0 if experience_replay else len(environment.state_shapes)
+        n_observations = 0 if experience_replay else len(self.observation_layers)
+        memories, env_states, observations, policy, actions = unpack_list(
+            values, [n_memories, n_env_states, n_observations, len(self.policy),
+                     len(self.action_layers)])
+        if experience_replay:
+            env_states = [theano.tensor.arange(session_length)]
+            observations = list(environment.observations)
+        agent_states = OrderedDict(zip(self.agent_states, memories))
+        return (env_states, _unwrap(observations, self.single_observation), agent_states,
+                _unwrap(actions, self.single_action), _unwrap(policy, self.single_policy))
+
+    # ------------------------------------------------------------- recurrences
+
+    def as_recurrence(self, environment, session_length=10, batch_size=None,
+                      initial_env_states="zeros", initial_observations="zeros",
+                      initial_hidden="zeros", recurrence_name="AgentRecurrence",
+                      unroll_scan=True):
+        """The :class:`Recurrence` of agent and environment acting together.
+
+        Its states are ``[memories] + [env states] + [observations]`` and its
+        tracked outputs ``[policy] + [actions]``; env states and observations
+        are delayed so that element ``t`` is what the agent saw at tick ``t``.
+        """
+        self._check_observation_shapes(environment)
+        prev_env_states = [InputLayer((None,) + tuple(shape), name="env.prev_state[%i]" % i)
+                           for i, shape in enumerate(_shapes(environment.state_shapes))]
+        new_env_states, new_observations = environment.as_layers(prev_env_states,
+                                                                 self.action_layers)
+        env_pairs = OrderedDict(zip(new_env_states, prev_env_states))
+        observation_pairs = OrderedDict(zip(new_observations, self.observation_layers))
+        state_variables = OrderedDict(self.agent_states)
+        state_variables.update(env_pairs)
+        state_variables.update(observation_pairs)
+        state_init = self._linked_inits(self.agent_states, initial_hidden, "initial_hidden")
+        state_init.update(self._linked_inits(env_pairs, initial_env_states, "initial_env_states"))
+        state_init.update(self._observation_inits(observation_pairs, initial_observations))
+        self.recurrence = Recurrence(
+            state_variables=state_variables, state_init=state_init,
+            tracked_outputs=self.policy + self.action_layers, n_steps=session_length,
+            batch_size=batch_size, delayed_states=list(env_pairs) + list(observation_pairs),
+            unroll_scan=unroll_scan, name=recurrence_name)
+        return self.recurrence
+
+    def _check_observation_shapes(self, environment):
+        shapes = _shapes(environment.observation_shapes)
+        if len(shapes) != len(self.observation_layers):
+            raise ValueError("the environment has %i observations but the agent has %i "
+                             "observation layers" % (len(shapes), len(self.observation_layers)))
+        for layer, shape in zip(self.observation_layers, shapes):
+            expected = (None,) + tuple(shape)
+            if tuple(layer.output_shape) != expected:
+                raise ValueError("observation layer %s has shape %s but the environment's "
+                                 "observation has shape %s"
+                                 % (layer_label(layer), shape_str(layer.output_shape),
+                                    shape_str(expected)))
+
+    @staticmethod
+    def _linked_inits(pairs, initial_values, argument):
+        inits = check_init_pairs(list(pairs), initial_values, argument)
+        return OrderedDict((state, check_layer(state, value)) for state, value in inits.items())
+
+    def _observation_inits(self, observation_pairs, initial_observations):
+        if isinstance(initial_observations, dict):
+            by_agent_layer = dict(zip(self.observation_layers, observation_pairs))
+            initial_observations = OrderedDict(
+                (by_agent_layer.get(layer, layer), value)
+                for layer, value in initial_observations.items())
+        return self._linked_inits(observation_pairs, initial_observations, "initial_observations")
+
+    def as_replay_recurrence(self, environment, session_length=10, initial_hidden="zeros",
+                             recurrence_name="ReplayRecurrence", unroll_scan=True):
+        """The :class:`Recurrence` that feeds recorded observations and actions to the agent.
+
+        Its states are the memories and its tracked outputs ``[policy] +
+        [actions]``; the action layers output the recorded actions.
+        """
+        if isinstance(initial_hidden, str) and initial_hidden == "zeros":
+            initial_hidden = list(getattr(environment, "preceding_agent_memories", None) or []) \
+                or "zeros"
+        overlap = set(self.observation_layers) & set(self.action_layers)
+        if overlap:
+            raise ValueError("observation and action layers must differ, both contain %s"
+                             % ", ".join(layer_label(layer) for layer in overlap))
+        stored = list(environment.observations) + list(environment.actions)
+        inner = self.observation_layers + self.action_layers
+        if len(stored) != len(inner):
+            raise ValueError("the environment stores %i observations and %i actions; the agent "
+                             "has %i observation and %i action layers"
+                             % (len(environment.observations), len(environment.actions),
+                                len(self.observation_layers), len(self.action_layers)))
+        sequences = OrderedDict((layer, check_layer(layer, value, session_length))
+                                for layer, value in zip(inner, stored))
+        state_init = self._linked_inits(self.agent_states, initial_hidden, "initial_hidden")
+        self.recurrence = Recurrence(
+            state_variables=self.agent_states, state_init=state_init,
+            input_sequences=sequences, tracked_outputs=self.policy + self.action_layers,
+            n_steps=session_length, unroll_scan=unroll_scan, name=recurrence_name)
+        return self.recurrence
+
+    # ------------------------------------------------------------ one tick
+
+    def get_agent_reaction(self, prev_states=None, current_observations=(), **kwargs):
+        """Symbolic reaction to one tick, outside any loop.
+
+        Parameters
+        ----------
+        prev_states : dict {memory layer: value} or list aligned with agent_states
+        current_observations : list aligned with observation_layers
+        **kwargs
+            Flags for :func:`lasagne.layers.get_output`.
+
+        Returns
+        -------
+        actions : list
+        new_states : list, in memory order
+        outputs : list, values of ``policy + action_layers``
+        """
+        prev_states = Recurrence._as_aligned(prev_states, list(self.agent_states), "prev_states")
+        current_observations = Recurrence._as_aligned(
+            current_observations, self.observation_layers, "current_observations")
+        input_map = OrderedDict(zip(self.agent_states.values(), prev_states))
+        input_map.update(zip(self.observation_layers, current_observations))
+        wanted = list(self.agent_states) + self.policy + self.action_layers
+        values = get_output(wanted, inputs=input_map, **kwargs)
+        new_states, outputs = unpack_list(
+            values, [len(self.agent_states), len(self.policy) + len(self.action_layers)])
+        return outputs[len(self.policy):], new_states, outputs
+
+    def get_react_function(self, output_flags=None, function_flags=None):
+        """Compile one tick: ``react(*observations, *prev_memories) -> actions + new_memories``.
+
+        Parameters
+        ----------
+        output_flags : dict or None
+            Flags for ``get_output``, e.g. ``{"deterministic": True}``.
+        function_flags : dict or None
+            Keywords for ``theano.function``; default
+            ``{"allow_input_downcast": True}``.
+
+        Examples
+        --------
+        >>> react = agent.get_react_function()          # doctest: +SKIP
+        >>> action, new_memory = react(observation_batch, memory)  # doctest: +SKIP
+        """
+        function_flags = {"allow_input_downcast": True} if function_flags is None \
+            else dict(function_flags)
+        inputs = [layer.input_var for layer in self.observation_layers]
+        inputs += [layer.input_var for layer in self.agent_states.values()]
+        memories = [layer.input_var for layer in self.agent_states.values()]
+        actions, new_states, _ = self.get_agent_reaction(memories, [
+            layer.input_var for layer in self.observation_layers], **(output_flags or {}))
+        return theano.function(inputs, actions + new_states, **function_flags)
+
+    def get_zeros_like_memory(self, batch_size=1):
+        """Numpy zeros for every memory: ``(batch_size,) + shape[1:]`` in the memory's dtype."""
+        return [np.zeros((batch_size,) + tuple(layer.output_shape[1:]), dtype=get_layer_dtype(layer))
+                for layer in self.agent_states]
+
+    # ------------------------------------------------------------ parameters
+
+    def _all_layers(self):
+        return list(self.agent_states) + self.policy + self.action_layers
+
+    def get_all_params(self, **tags):
+        """Parameters of memories, policy estimators and action layers."""
+        return get_all_params(self._all_layers(), **tags)
+
+    def get_all_param_values(self, **tags):
+        """Values of :meth:`get_all_params`."""
+        return get_all_param_values(self._all_layers(), **tags)
+
+    def set_all_param_values(self, values, **tags):
+        """Set the values of :meth:`get_all_params`."""
+        set_all_param_values(self._all_layers(), values, **tags)
+
+    def get_automatic_updates(self, recurrent=True):
+        """Scan updates of the last :meth:`get_sessions` (needed with unroll_scan=False)."""
+        if self.recurrence is None:
+            raise ValueError("get_automatic_updates needs a recurrence: call get_sessions first")
+        return self.recurrence.get_automatic_updates(recurrent)
+
+    _check_layer = staticmethod(check_layer)
+    _check_init_pairs = staticmethod(check_init_pairs)
+
+
+def _shapes(shapes):
+    """Shapes as tuples: an int ``n`` is the 1-D shape ``(n,)``."""
+    return [tuple(s) if isinstance(s, (list, tuple)) else (s,) for s in shapes]
+
+
+_GET_SESSIONS_KEYWORDS = ["environment", "session_length", "batch_size", "initial_env_states",
+                          "initial_observations", "initial_hidden", "experience_replay",
+                          "unroll_scan", "return_automatic_updates",
+                          "optimize_experience_replay", "recurrence_name"]
+
+
+def _check_recurrence_kwargs(kwargs):
+    """``get_sessions`` forwards only ``recurrence_name``; anything else is a typo."""
+    for keyword in kwargs:
+        if keyword != "recurrence_name":
+            raise TypeError(unknown_keyword_message("MDPAgent.get_sessions", keyword,
+                                                    _GET_SESSIONS_KEYWORDS))

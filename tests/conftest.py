@@ -1,0 +1,28 @@
+"""Shared test configuration.
+
+Theano is configured before anything imports it: when the runner did not set
+THEANO_FLAGS (``make test`` does), tests compile with ``fast_compile`` in
+float32 into a persistent cache outside the clone.
+"""
+import os
+
+os.environ.setdefault(
+    "THEANO_FLAGS",
+    "optimizer=fast_compile,floatX=float32,base_compiledir="
+    + os.path.expanduser("~/.cache/agentnet/theano"))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def rng():
+    """A seeded numpy random generator, fresh for every test."""
+    return np.random.RandomState(1337)
+
+
+@pytest.fixture(scope="session")
+def floatX():
+    """Theano's floatX for the current run (float32 in CI, float64 in the numerics pass)."""
+    import theano
+    return theano.config.floatX
