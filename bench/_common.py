@@ -1,0 +1,61 @@
+"""Shared helpers of the benchmark scripts: timing and cold/cached compile runs."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+__all__ = ["time_per_call", "compile_timings", "print_table", "emit"]
+
+
+def time_per_call(function, args, repeats=2000, rounds=5):
+    """Median over ``rounds`` of the mean seconds per call of ``function(*args)``."""
+    function(*args)
+    means = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(repeats):
+            function(*args)
+        means.append((time.perf_counter() - started) / repeats)
+    return float(np.median(means))
+
+
+def emit(result):
+    """Print a worker's result as one JSON line (read by :func:`compile_timings`)."""
+    print("RESULT " + json.dumps(result))
+
+
+def _run_worker(script, worker, compiledir):
+    flags = "base_compiledir=%s" % compiledir
+    if os.environ.get("THEANO_FLAGS"):
+        flags = os.environ["THEANO_FLAGS"] + "," + flags
+    env = dict(os.environ, THEANO_FLAGS=flags)
+    output = subprocess.run([sys.executable, script, "--worker", worker], env=env, check=True,
+                            stdout=subprocess.PIPE, universal_newlines=True).stdout
+    line = [l for l in output.splitlines() if l.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT "):])
+
+
+def compile_timings(script, worker, warmup_worker):
+    """Run ``worker`` twice in fresh processes on a new compile directory.
+
+    The directory is first warmed by ``warmup_worker`` (Theano's own C
+    modules), so the first run measures the graph's cold compile and the
+    second its cached compile. Returns ``(cold_result, cached_result)``.
+    """
+    with tempfile.TemporaryDirectory(prefix="agentnet-bench-") as compiledir:
+        _run_worker(script, warmup_worker, compiledir)
+        cold = _run_worker(script, worker, compiledir)
+        cached = _run_worker(script, worker, compiledir)
+    return cold, cached
+
+
+def print_table(title, header, rows):
+    """Print a plain-text table."""
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    print("\n" + title)
+    for row in [header, ["-" * w for w in widths]] + rows:
+        print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)))
