@@ -3,8 +3,7 @@
 The agent (GRUCell of 64 units, linear Q-values, epsilon-greedy resolver)
 plays the boolean-reasoning environment inside one compiled ``theano.scan``
 (``unroll_scan=False``). Prints simulated ticks per second (batch x ticks per
-second of wall time), with and without the Q-learning-style gradient step,
-and the cold and cached compile times.
+second of wall time) and the cold and cached compile times.
 
 Usage: ``make bench`` or ``.venv/bin/python bench/sessions_throughput.py``.
 """
