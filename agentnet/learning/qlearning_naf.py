@@ -1,0 +1,154 @@
+r"""Normalized advantage functions: Q-learning with continuous actions (Gu et al. 2016).
+
+.. math::
+    Q(s, u) = V(s) + A(s, u), \qquad
+    A(s, u) = -\tfrac{1}{2} (u - \mu(s))^\top L(s) L(s)^\top (u - \mu(s))
+
+with :math:`L` lower-triangular, so :math:`P = L L^\top` is positive
+semi-definite and :math:`\mu(s)` is the greedy action.
+"""
+from collections import OrderedDict
+
+import numpy as np
+import theano
+import theano.tensor as T
+from lasagne.layers import (DenseLayer, ElemwiseSumLayer, GaussianNoiseLayer, InputLayer, Layer,
+                            MergeLayer, NonlinearityLayer)
+
+from ..utils.logging import warn
+from ..utils._validation import shape_str
+from .dpg import get_elementwise_objective_critic
+
+__all__ = ["diag_to_tril_size", "tril_size_to_diag", "LowerTriangularLayer", "NAFLayer",
+           "build_NAF_controller", "get_elementwise_objective"]
+
+#: The NAF objective is the DPG critic's: train with ``action_qvalues[:, :, 0]``
+#: and ``state_values[:, :, 0]``.
+get_elementwise_objective = get_elementwise_objective_critic
+
+
+def diag_to_tril_size(diag):
+    """Number of entries of a ``diag x diag`` lower triangle: ``d (d + 1) / 2``."""
+    return int(diag * (diag + 1) / 2)
+
+
+def tril_size_to_diag(n):
+    """Inverse of :func:`diag_to_tril_size` (rounded down)."""
+    return int(-0.5 + (0.25 + 2 * n) ** 0.5)
+
+
+class LowerTriangularLayer(Layer):
+    """Fill ``[batch, d, d]`` lower-triangular matrices from ``[batch, d (d + 1) / 2]`` vectors.
+
+    Entries go to ``numpy.tril_indices(d)`` positions in row-major order.
+
+    Parameters
+    ----------
+    incoming : layer [batch, units]
+    matrix_diag : int or None
+        ``d``. If given, ``incoming`` is first projected by a linear
+        ``DenseLayer`` to ``d (d + 1) / 2`` units; if None, ``incoming`` must
+        already have a triangular number of units.
+    """
+
+    def __init__(self, incoming, matrix_diag=None, **kwargs):
+        name = kwargs.get("name") or "LowerTriangularLayer"
+        if matrix_diag is not None:
+            size = diag_to_tril_size(matrix_diag)
+            if len(incoming.output_shape) == 2 and incoming.output_shape[1] == size:
+                warn("%s: the input already has %i units; it is projected anyway." % (name, size))
+            incoming = DenseLayer(incoming, size, nonlinearity=None,
+                                  name=name + ".preprocess_input")
+        if len(incoming.output_shape) != 2:
+            raise ValueError("`incoming` must have ndim 2 [batch, units], got shape %s"
+                             % shape_str(incoming.output_shape))
+        units = incoming.output_shape[1]
+        if matrix_diag is None and diag_to_tril_size(tril_size_to_diag(units)) != units:
+            raise ValueError("`incoming` must have a triangular number of units d(d+1)/2, got %i"
+                             % units)
+        super(LowerTriangularLayer, self).__init__(incoming, **kwargs)
+        self.matrix_diag = tril_size_to_diag(units)
+
+    def get_output_shape_for(self, input_shape):
+        return (input_shape[0], self.matrix_diag, self.matrix_diag)
+
+    def get_output_for(self, entries, **kwargs):
+        rows, columns = np.tril_indices(self.matrix_diag)
+        matrices = T.zeros((entries.shape[0], self.matrix_diag, self.matrix_diag),
+                           dtype=theano.config.floatX)
+        return T.set_subtensor(matrices[:, rows, columns], entries)
+
+
+class NAFLayer(MergeLayer):
+    r"""Advantage :math:`-\frac{1}{2}(u - \mu)^\top L L^\top (u - \mu)`, shape ``[batch, 1]``.
+
+    Parameters
+    ----------
+    action_layer, mean_layer : layers [batch, action_dims]
+    L_layer : layer [batch, action_dims, action_dims]
+    """
+
+    def __init__(self, action_layer, mean_layer, L_layer, **kwargs):
+        for argument, layer in (("action_layer", action_layer), ("mean_layer", mean_layer)):
+            if len(layer.output_shape) != 2:
+                raise ValueError("`%s` must have ndim 2 [batch, action_dims], got shape %s"
+                                 % (argument, shape_str(layer.output_shape)))
+        super(NAFLayer, self).__init__([action_layer, mean_layer, L_layer], **kwargs)
+
+    def get_output_shape_for(self, input_shapes):
+        return (input_shapes[0][0], 1)
+
+    def get_output_for(self, inputs, **kwargs):
+        actions, means, lower = inputs
+        # (u - mu)^T L L^T (u - mu) = |L^T (u - mu)|^2
+        projected = T.batched_dot(lower.dimshuffle(0, 2, 1), actions - means)
+        return -0.5 * T.sum(projected ** 2, axis=1, keepdims=True)
+
+
+def _require_shape(layer, expected, argument):
+    if tuple(layer.output_shape[1:]) != tuple(expected[1:]) or len(layer.output_shape) != len(expected):
+        raise ValueError("`%s` must have shape %s, got %s"
+                         % (argument, shape_str(expected), shape_str(layer.output_shape)))
+
+
+def _exploration_actions(mean_clipped, exploration, additive_exploration):
+    if not isinstance(exploration, InputLayer):
+        if not additive_exploration:
+            raise ValueError("a numeric `exploration` (noise sigma) needs additive_exploration=True")
+        return GaussianNoiseLayer(mean_clipped, sigma=exploration)
+    if additive_exploration:
+        return ElemwiseSumLayer([mean_clipped, exploration])
+    return exploration
+
+
+def build_NAF_controller(input_layer=None, action_dimensions=1, exploration=1e-2,
+                         additive_exploration=True, mean_layer=None, V_layer=None, L_layer=None,
+                         action_low=-np.inf, action_high=np.inf):
+    """Build the NAF heads on ``input_layer``.
+
+    Returns
+    -------
+    OrderedDict
+        ``'means'`` [batch, action_dims], ``'actions'`` (means clipped to
+        ``[action_low, action_high]`` plus exploration), ``'action_qvalues'``
+        [batch, 1], ``'state_value'`` [batch, 1], ``'advantage'`` [batch, 1].
+    """
+    if input_layer is None and None in (mean_layer, V_layer, L_layer):
+        raise ValueError("`input_layer` is required unless mean_layer, V_layer and L_layer "
+                         "are all given")
+    means = mean_layer or DenseLayer(input_layer, action_dimensions, nonlinearity=None,
+                                     name="qnaf.weights")
+    _require_shape(means, (None, action_dimensions), "mean_layer")
+    mean_clipped = NonlinearityLayer(means, lambda x: T.clip(x, action_low, action_high))
+    actions = _exploration_actions(mean_clipped, exploration, additive_exploration)
+    _require_shape(actions, means.output_shape, "exploration")
+    state_value = V_layer or DenseLayer(input_layer, 1, name="qnaf.state_value")
+    _require_shape(state_value, (None, 1), "V_layer")
+    lower = L_layer or LowerTriangularLayer(input_layer, matrix_diag=action_dimensions,
+                                            name="qnaf.L")
+    _require_shape(lower, (None, action_dimensions, action_dimensions), "L_layer")
+    advantage = NAFLayer(actions, means, lower, name="qnaf.advantage")
+    action_qvalues = ElemwiseSumLayer([state_value, advantage])
+    return OrderedDict([("means", means), ("actions", actions),
+                        ("action_qvalues", action_qvalues), ("state_value", state_value),
+                        ("advantage", advantage)])

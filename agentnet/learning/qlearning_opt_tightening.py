@@ -1,0 +1,67 @@
+r"""Q-learning with the optimality-tightening lower bound (He et al. 2016, arXiv:1611.01606)."""
+import theano
+import theano.tensor as T
+
+from ..utils.logging import warn
+from ..utils._validation import suggest_keywords
+from ._arguments import as_float, require_ndim
+from .generic import get_values_for_actions
+
+__all__ = ["get_elementwise_objective"]
+
+warn("qlearning_opt_tightening will get a major update in 0.10.5.")
+
+
+def _shift_left(x, k):
+    """``x[:, t + k]``, zero beyond the window. ``x`` is [batch, tick]."""
+    if k == 0:
+        return x
+    return T.concatenate([x[:, k:], T.zeros_like(x[:, :k])], axis=1)
+
+
+def _lower_bounds(rewards, best_qvalues, mask, n_steps, gamma):
+    r""":math:`L_{k,t} = \sum_{j \le k} \gamma^j r_{t+j} + \gamma^{k+1} Q^*_{t+k+1} m_{k,t}`, k < K."""
+    bounds, discounted_rewards = [], T.zeros_like(rewards)
+    for k in range(n_steps):
+        discounted_rewards = discounted_rewards + gamma ** k * _shift_left(rewards, k)
+        bootstrap = gamma ** (k + 1) * _shift_left(best_qvalues, k + 1) * _shift_left(mask, k + 1)
+        bounds.append(discounted_rewards + bootstrap)
+    return T.stack(bounds).max(axis=0)
+
+
+@suggest_keywords
+def get_elementwise_objective(Qvalues, actions, rewards, n_steps, is_alive="always", gamma=0.95,
+                              lambda_constr=1e3):
+    r"""Elementwise loss ``[batch, tick]``: 1-step TD error plus a lower-bound penalty.
+
+    .. math::
+        L_t = (r_t + \gamma Q^*_{t+1} - Q_{t,a_t})^2
+              + \lambda \max(0, \max_{k<K} L_{k,t} - Q_{t,a_t})^2
+
+    with :math:`Q^*_t = \max_a Q_{t,a}` (0 beyond the window),
+    :math:`L_{k,t} = \sum_{j=0}^{k} \gamma^j r_{t+j} + \gamma^{k+1} Q^*_{t+k+1} m_{k,t}`
+    and :math:`m_{k,t} = alive_{t+k+1}` (1 if ``is_alive="always"``). As in
+    the original, no gradient is stopped and the result is not masked.
+
+    Parameters
+    ----------
+    Qvalues : tensor [batch, tick, n_actions]
+    actions, rewards : tensors [batch, tick]
+    n_steps : int
+        :math:`K`, the number of look-ahead bounds.
+    is_alive : tensor [batch, tick] or "always"
+    gamma : float
+    lambda_constr : float
+        Penalty weight :math:`\lambda`.
+    """
+    require_ndim(Qvalues, "Qvalues", 3)
+    if not isinstance(n_steps, int) or n_steps < 1:
+        raise ValueError("`n_steps` must be a positive int, got %r" % (n_steps,))
+    rewards = as_float(require_ndim(rewards, "rewards", 2))
+    mask = T.ones_like(rewards) if isinstance(is_alive, str) \
+        else as_float(require_ndim(is_alive, "is_alive", 2))
+    best_qvalues = Qvalues.max(axis=-1)
+    action_qvalues = get_values_for_actions(Qvalues, actions)
+    classic = (rewards + gamma * _shift_left(best_qvalues, 1) - action_qvalues) ** 2
+    lower_bound = _lower_bounds(rewards, best_qvalues, mask, n_steps, gamma)
+    return classic + lambda_constr * T.maximum(0, lower_bound - action_qvalues) ** 2

@@ -1,0 +1,45 @@
+r"""SARSA: on-policy TD learning from the value of the action actually taken next."""
+from lasagne.objectives import squared_error
+
+from ..utils._validation import suggest_keywords
+from ._arguments import default_is_alive, require_ndim
+from ._objective_parts import value_loss
+from .generic import get_n_step_value_reference, get_values_for_actions
+
+__all__ = ["get_elementwise_objective"]
+
+
+@suggest_keywords
+def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qvalues_target=None,
+                              n_steps=1, gamma_or_gammas=0.99, crop_last=True,
+                              state_values_target_after_end="zeros",
+                              consider_reference_constant=True, force_end_at_last_tick=False,
+                              return_reference=False, loss_function=squared_error,
+                              is_truncated=None):
+    r"""Elementwise n-step SARSA loss ``[batch, tick]``, masked by ``is_alive``.
+
+    .. math::
+        L_t = \ell\big(\mathrm{sg}(R_t), Q(s_t, a_t)\big) \cdot alive_t, \qquad
+        V'(s_t) = Q_{target}(s_t, a_t)
+
+    Parameters are those of :func:`agentnet.learning.qlearning.get_elementwise_objective`
+    without ``state_values_target`` (for a V(s) target use Q-learning's).
+
+    References
+    ----------
+    Rummery & Niranjan (1994), On-line Q-learning using connectionist systems.
+    """
+    require_ndim(qvalues, "qvalues", 3)
+    for argument, value in (("actions", actions), ("rewards", rewards)):
+        require_ndim(value, argument, 2)
+    if qvalues_target is not None:
+        require_ndim(qvalues_target, "qvalues_target", 3)
+    is_alive = default_is_alive(is_alive, rewards)
+    target = qvalues_target if qvalues_target is not None else qvalues
+    values_next = get_values_for_actions(target, actions)
+    reference = get_n_step_value_reference(
+        values_next, rewards, is_alive, n_steps, gamma_or_gammas, crop_last,
+        state_values_target_after_end, force_end_at_last_tick, is_truncated=is_truncated)
+    action_qvalues = get_values_for_actions(qvalues, actions)
+    return value_loss(reference, action_qvalues, is_alive, loss_function,
+                      consider_reference_constant, crop_last, return_reference)

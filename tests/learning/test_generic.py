@@ -1,0 +1,162 @@
+"""The n-step reference and session helpers against the numpy loops of tests/numpy_reference."""
+import functools
+
+import numpy as np
+import pytest
+import theano
+import theano.tensor as T
+from hypothesis import given, settings, strategies as st
+
+from agentnet.learning.generic import (get_1_step_value_reference, get_end_indicator,
+                                       get_mask_by_eos, get_n_step_value_reference,
+                                       get_values_for_actions, get_action_Qvalues)
+from tests.numpy_reference import (end_indicator, monte_carlo_return, n_step_reference,
+                                   random_sessions)
+
+B, T_, A = 3, 7, 4
+N_STEPS_CASES = [1, 2, 3, T_ - 1, T_, T_ + 1, None]
+floatX = theano.config.floatX
+
+
+@functools.lru_cache(maxsize=None)
+def reference_function(crop_last, symbolic_n_steps, per_tick_gamma):
+    """Compiled n-step reference; n_steps is an input unless it is None."""
+    values, rewards, alive, truncated = T.matrices("values", "rewards", "alive", "truncated")
+    after = T.matrix("after")
+    gamma = T.matrix("gamma") if per_tick_gamma else T.scalar("gamma")
+    n_steps = T.iscalar("n_steps") if symbolic_n_steps else None
+    reference = get_n_step_value_reference(values, rewards, alive, n_steps, gamma, crop_last,
+                                           state_values_after_end=after, is_truncated=truncated)
+    inputs = [values, rewards, alive, truncated, after, gamma] + ([n_steps] if n_steps else [])
+    return theano.function(inputs, reference, allow_input_downcast=True)
+
+
+def compute_reference(values, rewards, alive, truncated, after, gamma, n_steps, crop_last):
+    per_tick = np.ndim(gamma) == 2
+    function = reference_function(crop_last, n_steps is not None, per_tick)
+    extra = [n_steps] if n_steps is not None else []
+    return function(values, rewards, alive, truncated, after, gamma, *extra)
+
+
+def sessions(seed, truncate):
+    rng = np.random.RandomState(seed)
+    _, _, rewards, alive = random_sessions(rng, B, T_, A)
+    values = rng.randn(B, T_)
+    truncated = np.zeros((B, T_))
+    if truncate:
+        for b in range(B):
+            last_alive = int(alive[b].sum()) - 1
+            truncated[b, last_alive] = alive[b, min(last_alive + 1, T_ - 1)] == 0
+    return values, rewards, alive, truncated, rng.randn(B, 1)
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize("truncate", [False, True], ids=["no-truncation", "truncation"])
+@pytest.mark.parametrize("gamma", [0.9, "per-tick"])
+@pytest.mark.parametrize("crop_last", [True, False], ids=["crop", "nocrop"])
+@pytest.mark.parametrize("n_steps", N_STEPS_CASES, ids=lambda n: "n=%s" % n)
+def test_n_step_reference_matches_numpy(n_steps, crop_last, gamma, truncate):
+    values, rewards, alive, truncated, after = sessions(42, truncate)
+    if gamma == "per-tick":
+        gamma = np.random.RandomState(0).uniform(0.5, 1.0, size=(B, T_))
+    got = compute_reference(values, rewards, alive, truncated, after, gamma, n_steps, crop_last)
+    expected = n_step_reference(values, rewards, alive, n_steps, gamma, crop_last, after,
+                                is_truncated=truncated)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.numerics
+def test_constant_reward_known_answer():
+    """gamma 1, reward 2, n=5, zero values: a tick with 5 rewards ahead gets exactly 10.
+
+    Bootstrap ticks of a 12-tick window are 11, 6 and 1, so ticks 2 and 7 look
+    exactly 5 rewards ahead, and the bootstrap ticks themselves one reward.
+    """
+    ones = np.ones((1, 12))
+    got = compute_reference(np.zeros((1, 12)), 2 * ones, ones, 0 * ones, np.zeros((1, 1)), 1.0,
+                            5, crop_last=False)
+    assert got[0, 2] == got[0, 7] == 10.0
+    assert got[0, 1] == got[0, 6] == got[0, 11] == 2.0
+
+
+@pytest.mark.numerics
+def test_n_steps_none_is_monte_carlo_return():
+    values, rewards, alive, truncated, _ = sessions(7, truncate=False)
+    alive[:, -1] = 0
+    rewards[:, -1] = 0
+    got = compute_reference(values, rewards, alive, truncated, np.zeros((B, 1)), 0.9, None,
+                            crop_last=False)
+    np.testing.assert_allclose(got * alive, monte_carlo_return(rewards, alive, 0.9) * alive,
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize("crop_last", [True, False])
+def test_one_step_shortcut_equals_general_recursion(crop_last):
+    values, rewards, alive, _, after = sessions(3, truncate=False)
+    v, r, a, af = T.matrices(4)
+    one = get_1_step_value_reference(v, r, a, 0.9, crop_last, af)
+    general = get_n_step_value_reference(v, r, a, 1, 0.9, crop_last, af, force_n_step=True)
+    f = theano.function([v, r, a, af], [one, general], allow_input_downcast=True)
+    got_one, got_general = f(values, rewards, alive, after)
+    np.testing.assert_allclose(got_one, got_general, rtol=1e-5, atol=1e-6)
+
+
+@st.composite
+def random_windows(draw):
+    n_ticks = draw(st.integers(2, 9))
+    n_sessions = draw(st.integers(1, 4))
+    lengths = draw(st.lists(st.integers(1, n_ticks), min_size=n_sessions, max_size=n_sessions))
+    seed = draw(st.integers(0, 2 ** 16))
+    n_steps = draw(st.one_of(st.none(), st.integers(1, n_ticks + 2)))
+    return n_ticks, lengths, seed, n_steps, draw(st.booleans()), draw(st.floats(0.0, 1.0))
+
+
+@pytest.mark.numerics
+@settings(max_examples=40, deadline=None)
+@given(random_windows())
+def test_n_step_reference_property(window):
+    n_ticks, lengths, seed, n_steps, crop_last, gamma = window
+    rng = np.random.RandomState(seed)
+    alive = np.array([[1.0 if t < length else 0.0 for t in range(n_ticks)] for length in lengths])
+    rewards, values = rng.randn(*alive.shape) * alive, rng.randn(*alive.shape)
+    gammas = np.full(alive.shape, gamma)
+    got = compute_reference(values, rewards, alive, np.zeros_like(alive), np.zeros((len(lengths), 1)),
+                            gammas, n_steps, crop_last)
+    expected = n_step_reference(values, rewards, alive, n_steps, gammas, crop_last)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize("force", [False, True])
+def test_end_indicator(force):
+    alive = np.array([[1, 1, 0, 0], [1, 1, 1, 1], [1, 1, 1, 0]], dtype="uint8")
+    x = T.matrix(dtype="uint8")
+    got = theano.function([x], get_end_indicator(x, force))(alive)
+    np.testing.assert_array_equal(got, end_indicator(alive, force))
+
+
+def test_values_for_actions_and_mask_by_eos():
+    rng = np.random.RandomState(0)
+    qvalues, actions, _, _ = random_sessions(rng)
+    q, a = T.tensor3(), T.imatrix()
+    got = theano.function([q, a], get_values_for_actions(q, a), allow_input_downcast=True)(
+        qvalues, actions)
+    expected = np.take_along_axis(qvalues, actions[:, :, None], axis=2)[:, :, 0]
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    eos = T.imatrix()
+    mask = theano.function([eos], get_mask_by_eos(eos))(np.array([[0, 0, 1, 0, 1], [0, 0, 0, 0, 0]],
+                                                                 dtype="int32"))
+    np.testing.assert_array_equal(mask, [[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+    assert mask.dtype == np.uint8
+
+
+def test_errors():
+    with pytest.raises(NameError, match="get_values_for_actions"):
+        get_action_Qvalues()
+    with pytest.raises(ValueError, match="`is_eos` must have ndim 2"):
+        get_mask_by_eos(T.tensor3())
+    with pytest.raises(ValueError, match=r"`state_values` must have ndim 2 \[batch, tick\]"):
+        get_n_step_value_reference(T.vector(), T.matrix(), n_steps=3)
+    with pytest.raises(ValueError, match="`gamma_or_gammas` must be a scalar"):
+        get_n_step_value_reference(T.matrix(), T.matrix(), n_steps=3, gamma_or_gammas=T.tensor3())
