@@ -13,7 +13,8 @@ from .utils import lasagne_backports as _lasagne_backports  # noqa: E402
 
 _lasagne_backports.install(lasagne)
 
-from . import utils  # noqa: E402
+from . import agent, environment, memory, objective, resolver, utils  # noqa: E402
+from .agent import Agent, Recurrence  # noqa: E402
 from .utils.config import config  # noqa: E402
 
 __version__ = '0.10.6'

@@ -26,7 +26,7 @@ BATCH_SIZE = 32         # sessions per training step
 HIDDEN_UNITS = 32       # RNN memory size
 GAMMA = 0.95            # discount
 LEARNING_RATE = 0.01    # Adam step size
-N_STEPS = 600           # training steps
+N_STEPS = 3000          # training steps
 EPSILON_START, EPSILON_END = 0.5, 0.05
 
 
@@ -78,7 +78,7 @@ def main():
         epsilon.set_value(np.float32(EPSILON_START + (EPSILON_END - EPSILON_START) * fraction))
         env.generate_new_data_batch(BATCH_SIZE)
         loss, reward = train()
-        if step % 100 == 0:
+        if step % 500 == 0:
             print("step %4d  loss %.3f  reward per session (epsilon %.2f) %+.2f"
                   % (step, loss, epsilon.get_value(), reward))
     print("trained %d steps in %.1f s" % (N_STEPS, time.time() - started))

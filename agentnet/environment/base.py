@@ -1,0 +1,112 @@
+"""Environments defined symbolically in Theano, and their one-tick Lasagne layer."""
+from collections import OrderedDict
+
+import theano
+from lasagne.layers import InputLayer
+
+from ..utils.format import check_list, check_tuple
+from ..utils.layers.dict import DictLayer
+
+__all__ = ["BaseEnvironment", "EnvironmentStepLayer"]
+
+
+def _as_shape(shape):
+    """An int ``n`` is the 1-D shape ``(n,)``; a shape stays a tuple."""
+    return tuple(check_tuple(shape))
+
+
+class BaseEnvironment(object):
+    """An MDP written in Theano: previous states and actions in, new states and observations out.
+
+    Parameters
+    ----------
+    state_shapes, observation_shapes, action_shapes : shape or collection of shapes
+        Without the batch axis. Each argument is a *collection* of shapes
+        (``check_tuple``): ``(8,)`` is one shape ``(8,)``, ``(3, 4)`` two 1-D
+        shapes, ``[(3, 4)]`` one 2-D shape and ``[()]`` one scalar shape.
+    state_dtypes, observation_dtypes : list of str or None
+        Default floatX for each.
+    action_dtypes : list of str or None
+        Default int32 for each.
+    """
+
+    def __init__(self, state_shapes, observation_shapes, action_shapes, state_dtypes=None,
+                 observation_dtypes=None, action_dtypes=None):
+        floatX = theano.config.floatX
+        self.state_shapes = check_tuple(state_shapes)
+        self.observation_shapes = check_tuple(observation_shapes)
+        self.action_shapes = check_tuple(action_shapes)
+        self.state_dtypes = check_tuple(state_dtypes or [floatX] * len(self.state_shapes))
+        self.observation_dtypes = check_tuple(observation_dtypes
+                                              or [floatX] * len(self.observation_shapes))
+        self.action_dtypes = check_tuple(action_dtypes or ["int32"] * len(self.action_shapes))
+
+    def get_action_results(self, last_states, actions, **kwargs):
+        """One tick: returns ``(new_states, observations)``, tensors or lists in shape order.
+
+        Parameters
+        ----------
+        last_states : list of tensors [batch, *state_shape]
+        actions : list of tensors [batch, *action_shape]
+        **kwargs
+            Lasagne's ``get_output`` flags.
+        """
+        raise NotImplementedError("%s must implement get_action_results" % type(self).__name__)
+
+    def as_layers(self, prev_state_layers=None, action_layers=None,
+                  environment_layer_name="EnvironmentLayer"):
+        """One tick as Lasagne layers.
+
+        Returns
+        -------
+        new_state_layers, observation_layers : lists of layers
+        """
+        step = EnvironmentStepLayer(self, prev_state_layers, action_layers,
+                                    name=environment_layer_name)
+        outputs = list(step.values())
+        return outputs[:len(self.state_shapes)], outputs[len(self.state_shapes):]
+
+
+class EnvironmentStepLayer(DictLayer):
+    """:meth:`BaseEnvironment.get_action_results` as a multi-output Lasagne layer.
+
+    Outputs ``"environment_new_state.<i>"`` for each state, then
+    ``"new_observations.<i>"`` for each observation.
+
+    Parameters
+    ----------
+    environment : BaseEnvironment
+    prev_state_layers, action_layers : lists of layers or None
+        None creates InputLayers of the environment's shapes.
+    name : str or None
+        Default ``"<environment class>.OneStep"``.
+    """
+
+    def __init__(self, environment, prev_state_layers=None, action_layers=None, name=None):
+        name = name or "%s.OneStep" % type(environment).__name__
+        if prev_state_layers is None:
+            prev_state_layers = [InputLayer((None,) + _as_shape(s), name="%s.prev_state[%i]"
+                                            % (name, i))
+                                 for i, s in enumerate(environment.state_shapes)]
+        if action_layers is None:
+            action_layers = [InputLayer((None,) + _as_shape(s), name="%s.agent_action_input[%i]"
+                                        % (name, i))
+                             for i, s in enumerate(environment.action_shapes)]
+        self.env = environment
+        self.prev_state_layers = check_list(prev_state_layers)
+        self.action_layers = check_list(action_layers)
+        shapes = OrderedDict()
+        for i, shape in enumerate(environment.state_shapes):
+            shapes["environment_new_state.%i" % i] = (None,) + _as_shape(shape)
+        for i, shape in enumerate(environment.observation_shapes):
+            shapes["new_observations.%i" % i] = (None,) + _as_shape(shape)
+        dtypes = list(environment.state_dtypes) + list(environment.observation_dtypes)
+        super(EnvironmentStepLayer, self).__init__(self.prev_state_layers + self.action_layers,
+                                                   shapes, dtypes, name=name)
+
+    def get_output_for(self, inputs, **kwargs):
+        n_states = len(self.prev_state_layers)
+        new_states, observations = self.env.get_action_results(inputs[:n_states],
+                                                               inputs[n_states:], **kwargs)
+        values = check_list(new_states) + check_list(observations)
+        return OrderedDict(zip(self.output_keys, values))

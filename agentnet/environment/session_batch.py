@@ -1,0 +1,84 @@
+"""A batch of recorded sessions given as symbolic tensors (e.g. sampled from a pool)."""
+import theano.tensor as T
+
+from ..objective.base import BaseObjective
+from ..utils.format import check_list
+from ..utils.logging import warn
+from ..utils._validation import suggest_keywords
+from .base import BaseEnvironment
+
+__all__ = ["SessionBatchEnvironment", "replay_action_results"]
+
+
+def replay_action_results(last_states, padded_observations):
+    """Active replay step: the state is the tick ``t`` [batch]; return ``t + 1`` and obs[t + 1]."""
+    ticks = last_states[0]
+    rows = T.arange(ticks.shape[0])
+    return [ticks + 1], [obs[rows, ticks + 1] for obs in padded_observations]
+
+
+class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
+    """Recorded sessions defined by arbitrary symbolic tensors; owns no storage.
+
+    Parameters
+    ----------
+    observations : tensor or list of tensors [batch, tick, *obs_shape]
+    single_observation_shapes : list of shapes
+        Per-tick shape of each observation.
+    actions : tensor or list of tensors [batch, tick, *action_shape]
+    single_action_shapes : list of shapes or "all_scalar"
+    rewards, is_alive : tensors [batch, tick] or None
+    preceding_agent_memories : list of tensors [batch, *memory_shape] or None
+        Agent memories before tick 0; used as initial memories by replay.
+    """
+
+    @suggest_keywords
+    def __init__(self, observations, single_observation_shapes, actions=None,
+                 single_action_shapes="all_scalar", rewards=None, is_alive=None,
+                 preceding_agent_memories=None):
+        if actions is None:
+            raise ValueError("`actions` is required: replay feeds the recorded actions to the "
+                             "agent")
+        self.observations = check_list(observations)
+        self.actions = check_list(actions)
+        self.single_observation_shapes = [tuple(s) for s in single_observation_shapes]
+        if isinstance(single_action_shapes, str) and single_action_shapes == "all_scalar":
+            single_action_shapes = [()] * len(self.actions)
+        self.single_action_shapes = [tuple(s) for s in single_action_shapes]
+        self._check_ndims()
+        self.rewards = rewards
+        self.is_alive = is_alive
+        if preceding_agent_memories is not None:
+            self.preceding_agent_memories = check_list(preceding_agent_memories)
+        self.padded_observations = [T.concatenate([obs, T.zeros_like(obs[:, :1])], axis=1)
+                                    for obs in self.observations]
+        self.batch_size = self.observations[0].shape[0]
+        self.sequence_length = self.observations[0].shape[1]
+        BaseEnvironment.__init__(
+            self, state_shapes=[()], observation_shapes=self.single_observation_shapes,
+            action_shapes=self.single_action_shapes, state_dtypes=["int32"],
+            observation_dtypes=[o.dtype for o in self.observations],
+            action_dtypes=[a.dtype for a in self.actions])
+
+    def _check_ndims(self):
+        pairs = [("observations", self.observations, self.single_observation_shapes),
+                 ("actions", self.actions, self.single_action_shapes)]
+        for argument, tensors, shapes in pairs:
+            if len(tensors) != len(shapes):
+                raise ValueError("%i %s but %i per-tick shapes" % (len(tensors), argument,
+                                                                    len(shapes)))
+            for tensor, shape in zip(tensors, shapes):
+                if tensor.ndim != len(shape) + 2:
+                    raise ValueError("`%s` must have ndim %i [batch, tick, *%s], got ndim %i"
+                                     % (argument, len(shape) + 2, shape, tensor.ndim))
+
+    def get_action_results(self, last_states, actions, **kwargs):
+        """Active use: the state is the tick ``t``; returns ``t + 1`` and the stored observations."""
+        warn("Using a session batch as an active environment replays stored observations; "
+             "experience_replay=True is usually what you want.", verbosity_level=2)
+        return replay_action_results(last_states, self.padded_observations)
+
+    def get_reward(self, session_states, session_actions, batch_id):
+        """The stored rewards of session ``batch_id``."""
+        warn("A session batch's rewards are stored: read .rewards directly.", verbosity_level=2)
+        return self.rewards[batch_id, :]

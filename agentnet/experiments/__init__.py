@@ -1,0 +1,1 @@
+"""Experiments: toy environments and gym/Atari session pools."""

@@ -1,0 +1,80 @@
+"""``GRUMemoryLayer``: a GRU step as a single layer, configured like Lasagne's ``GRULayer``."""
+import theano
+import theano.tensor as T
+from lasagne import nonlinearities
+from lasagne.layers import Gate, MergeLayer, flatten
+
+from ..utils._validation import shape_str
+
+__all__ = ["GRUMemoryLayer"]
+
+_GATES = ("updategate", "resetgate", "hidden_update")
+
+
+def _clip(x, bound):
+    return theano.gradient.grad_clip(x, -bound, bound) if bound else x
+
+
+class GRUMemoryLayer(MergeLayer):
+    r"""One GRU tick, with the maths of :func:`~agentnet.memory.GRUCell`.
+
+    .. math::
+        u &= \sigma(x W_{xu} + h W_{hu} + b_u), \quad
+        r = \sigma(x W_{xr} + h W_{hr} + b_r) \\
+        c &= \tanh(x W_{xc} + b_c + r \odot (h W_{hc})), \quad
+        h' = (1 - u) \odot h + u \odot c
+
+    Parameters
+    ----------
+    num_units : int
+    observation_input : layer [batch, ...]
+        Flattened to 2-D when wider.
+    prev_state_input : layer [batch, num_units]
+    resetgate, updategate, hidden_update : lasagne.layers.Gate
+        Initializers (``W_in``, ``W_hid``, ``b``) and nonlinearities.
+    grad_clipping : float
+        Clip gradients of the input and hidden contributions and of the
+        candidate pre-activation (default 5, unlike the cells); 0 = off.
+    """
+
+    def __init__(self, num_units, observation_input, prev_state_input,
+                 resetgate=Gate(W_cell=None), updategate=Gate(W_cell=None),
+                 hidden_update=Gate(W_cell=None, nonlinearity=nonlinearities.tanh),
+                 grad_clipping=5., **kwargs):
+        shape = prev_state_input.output_shape
+        if len(shape) != 2 or shape[1] != num_units:
+            raise ValueError("`prev_state_input` must have shape [batch, %i], got %s"
+                             % (num_units, shape_str(shape)))
+        if len(observation_input.output_shape) != 2:
+            observation_input = flatten(observation_input, outdim=2)
+        kwargs.setdefault("name", "YetAnotherGRUMemoryLayer")
+        super(GRUMemoryLayer, self).__init__([prev_state_input, observation_input], **kwargs)
+        self.num_units, self.grad_clipping = num_units, grad_clipping
+        n_inputs = observation_input.output_shape[1]
+        gates = {"updategate": updategate, "resetgate": resetgate, "hidden_update": hidden_update}
+        self.gate_params = {name: self._add_gate(gates[name], name, n_inputs) for name in _GATES}
+        self.nonlinearities = {name: gates[name].nonlinearity or nonlinearities.identity
+                               for name in _GATES}
+
+    def _add_gate(self, gate, name, n_inputs):
+        return (self.add_param(gate.W_in, (n_inputs, self.num_units), name="W_in_to_" + name),
+                self.add_param(gate.W_hid, (self.num_units, self.num_units),
+                               name="W_hid_to_" + name),
+                self.add_param(gate.b, (self.num_units,), name="b_" + name, regularizable=False))
+
+    def get_output_shape_for(self, input_shapes):
+        return input_shapes[0]
+
+    def get_output_for(self, inputs, **kwargs):
+        prev_state, observation = inputs
+        contributions = {}
+        for name in _GATES:
+            w_in, w_hid, b = self.gate_params[name]
+            contributions[name] = (_clip(T.dot(observation, w_in) + b, self.grad_clipping),
+                                   _clip(T.dot(prev_state, w_hid), self.grad_clipping))
+        f = self.nonlinearities
+        update = f["updategate"](sum(contributions["updategate"]))
+        reset = f["resetgate"](sum(contributions["resetgate"]))
+        input_part, hidden_part = contributions["hidden_update"]
+        candidate = f["hidden_update"](_clip(input_part + reset * hidden_part, self.grad_clipping))
+        return (1 - update) * prev_state + update * candidate

@@ -1,0 +1,2 @@
+"""Reward definitions."""
+from .base import *
