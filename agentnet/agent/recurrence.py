@@ -4,7 +4,7 @@ from collections import OrderedDict
 import theano
 import theano.tensor as T
 from lasagne.layers import Layer, get_all_layers, get_output
-from lasagne.utils import unique, unroll_scan as lasagne_unroll_scan
+from lasagne.utils import unique
 
 from ..utils.format import check_list, unpack_list
 from ..utils.layers.dict import DictLayer
@@ -29,6 +29,15 @@ def _batch_major(sequence):
 def _unbroadcast_all(value):
     """Make every axis non-broadcastable, so that a batch or unit axis of 1 keeps its type."""
     return T.unbroadcast(value, *range(value.ndim))
+
+
+def _unroll(step, sequences, outputs_info, nonsequences, n_steps):
+    """A Python loop with ``theano.scan``'s calling convention; returns time-major outputs."""
+    values, history = list(outputs_info), []
+    for t in range(n_steps):
+        values = check_list(step(*([s[t] for s in sequences] + values + list(nonsequences))))
+        history.append(values)
+    return [T.stack([tick[i] for tick in history]) for i in range(len(outputs_info))]
 
 
 def _delayed(sequence, initial):
@@ -300,8 +309,7 @@ class Recurrence(DictLayer):
         if self.unroll_scan:
             if accumulate_updates is False:
                 self.updates = theano.OrderedUpdates()
-            return check_list(lasagne_unroll_scan(step, sequences, outputs_info, nonsequences,
-                                                  self.n_steps))
+            return _unroll(step, sequences, outputs_info, nonsequences, self.n_steps)
         results, updates = theano.scan(step, sequences=sequences, outputs_info=outputs_info,
                                        non_sequences=nonsequences, n_steps=self.n_steps,
                                        name=self.name)

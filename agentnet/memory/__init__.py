@@ -5,6 +5,8 @@ from .gru import GRUMemoryLayer
 from .window import WindowAugmentation
 from .stack import StackAugmentation
 from .logical import CounterLayer, SwitchLayer
+from .attention import AttentionLayer, DotAttentionLayer
 
 __all__ = ["GateLayer", "RNNCell", "GRUCell", "LSTMCell", "GRUMemoryLayer",
-           "WindowAugmentation", "StackAugmentation", "CounterLayer", "SwitchLayer"]
+           "WindowAugmentation", "StackAugmentation", "CounterLayer", "SwitchLayer",
+           "AttentionLayer", "DotAttentionLayer"]

@@ -7,4 +7,5 @@ from .tensor_ops import *
 from .grad import *
 from .shared import *
 from .layers import *
+from .persistence import *
 from . import config, logging
