@@ -134,8 +134,22 @@ def infer_batch_size(batch_size, layers):
 
 
 def check_graph(recurrence):
-    """Verify that the one-tick graph is closed and shapes agree (``verify_graph``)."""
+    """Verify that shapes agree and the one-tick graph is closed (``verify_graph``)."""
     rec = recurrence
+    for new_state, prev_state in rec.state_variables.items():
+        _require_same_shape(new_state.output_shape, prev_state.output_shape,
+                            "state %s vs its previous-state layer %s"
+                            % (layer_label(new_state), layer_label(prev_state)))
+    for state, init in rec.state_init.items():
+        _require_same_shape(state.output_shape, init.output_shape,
+                            "state_init: state %s vs %s" % (layer_label(state), layer_label(init)))
+    for inner, outer in rec.input_nonsequences.items():
+        _require_same_shape(inner.output_shape, outer.output_shape,
+                            "input_nonsequences: %s vs %s" % (layer_label(inner), layer_label(outer)))
+    _check_closed(rec)
+
+
+def _check_closed(rec):
     reachable = get_all_layers(rec.all_outputs)
     for inner in list(rec.input_sequences) + list(rec.input_nonsequences):
         if inner not in reachable:
@@ -147,16 +161,6 @@ def check_graph(recurrence):
             raise ValueError("%s is an input of the one-tick graph but is neither a previous "
                              "state, nor an input_sequences or input_nonsequences key"
                              % layer_label(layer))
-    for new_state, prev_state in rec.state_variables.items():
-        _require_same_shape(new_state.output_shape, prev_state.output_shape,
-                            "state %s vs its previous-state layer %s"
-                            % (layer_label(new_state), layer_label(prev_state)))
-    for state, init in rec.state_init.items():
-        _require_same_shape(state.output_shape, init.output_shape,
-                            "state_init: state %s vs %s" % (layer_label(state), layer_label(init)))
-    for inner, outer in rec.input_nonsequences.items():
-        _require_same_shape(inner.output_shape, outer.output_shape,
-                            "input_nonsequences: %s vs %s" % (layer_label(inner), layer_label(outer)))
 
 
 def check_tracked_outputs(tracked_outputs):
