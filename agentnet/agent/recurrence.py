@@ -265,7 +265,8 @@ class Recurrence(DictLayer):
         flags = dict(recurrence_flags or {})
         batch_size = self._symbolic_batch_size(inputs)
         initial_states = self._initial_states(init_values, batch_size)
-        fillers = self._output_fillers(initial_states, nonsequences, sequences, flags)
+        fillers = self._output_fillers(initial_states, nonsequences, sequences, flags,
+                                       batch_size)
         step = _Step(self, flags, masked=mask is not None, n_sequences=len(sequences))
         scan_sequences = ([mask.T] if mask is not None else []) + [_time_major(s) for s in sequences]
         results = self._loop(step, scan_sequences, initial_states + fillers, nonsequences,
@@ -297,13 +298,27 @@ class Recurrence(DictLayer):
                              "state_init" % (checks.layer_label(state), unit_shape))
         return T.zeros((batch_size,) + unit_shape, dtype=get_layer_dtype(state))
 
-    def _output_fillers(self, initial_states, nonsequences, sequences, flags):
-        """Zeros shaped like each tracked output: the 'previous output' at tick 0."""
+    def _output_fillers(self, initial_states, nonsequences, sequences, flags, batch_size):
+        """Zeros shaped like each tracked output: the 'previous output' at tick 0.
+
+        The step is applied once symbolically to learn each output's dtype.
+        Where the output shape is known the zeros do not depend on that copy,
+        so it stays out of the compiled graph (and draws no random numbers);
+        only outputs with unknown non-batch sizes take ``zeros_like`` of it.
+        """
         if not self.tracked_outputs:
             return []
         first_slices = [sequence[:, 0] for sequence in sequences]
         _, outputs = self.get_one_step(initial_states, nonsequences + first_slices, **flags)
-        return [_unbroadcast_all(T.zeros_like(output)) for output in outputs]
+        fillers = []
+        for layer, output in zip(self.tracked_outputs, outputs):
+            unit_shape = tuple(layer.output_shape[1:])
+            if None in unit_shape or len(unit_shape) + 1 != output.ndim:
+                filler = T.zeros_like(output)
+            else:
+                filler = T.zeros((batch_size,) + unit_shape, dtype=output.dtype)
+            fillers.append(_unbroadcast_all(filler))
+        return fillers
 
     def _loop(self, step, sequences, outputs_info, nonsequences, accumulate_updates):
         if self.unroll_scan:

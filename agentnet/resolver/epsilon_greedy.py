@@ -50,8 +50,9 @@ class EpsilonGreedyResolver(BaseResolver):
     Outside ``theano.scan`` (and with ``unroll_scan=True``) the random
     stream advances by itself at every call of a compiled function. Inside a
     ``Recurrence`` with ``unroll_scan=False``, pass the recurrence's
-    ``get_automatic_updates()`` to ``theano.function``; otherwise every call
-    replays the same random draws.
+    ``get_automatic_updates()`` to ``theano.function``. Without them Theano
+    advances the stream only once per call, outside the loop, so each call
+    replays the previous call's draws shifted by one tick.
     """
 
     def __init__(self, incoming, epsilon=None, seed=1234, name="EpsilonGreedyResolver", **kwargs):
