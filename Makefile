@@ -12,7 +12,7 @@ THEANO_CACHE ?= $(HOME)/.cache/agentnet/theano
 TEST_FLAGS := base_compiledir=$(THEANO_CACHE),optimizer=fast_compile,floatX=float32
 TEST_FLAGS_64 := base_compiledir=$(THEANO_CACHE),optimizer=fast_compile,floatX=float64
 RUN_FLAGS := base_compiledir=$(THEANO_CACHE)
-join = $(if $(THEANO_FLAGS),$(1)$(comma)$(THEANO_FLAGS),$(1))
+theano_flags = $(if $(THEANO_FLAGS),$(1)$(comma)$(THEANO_FLAGS),$(1))
 comma := ,
 
 .PHONY: install demo test test-fast docs bench clean
@@ -27,22 +27,22 @@ $(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth 
 	    "$$interpreter" -m venv $(VENV) || exit 1; \
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --config-settings editable_mode=compat -e .
 	@touch $(STAMP)
 
 demo: install
-	THEANO_FLAGS="$(call join,$(RUN_FLAGS))" $(PY) examples/demo.py
+	THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS))" $(PY) examples/demo.py
 
 test: install
-	THEANO_FLAGS="$(call join,$(TEST_FLAGS))" $(PY) -m pytest -q
-	THEANO_FLAGS="$(call join,$(TEST_FLAGS_64))" $(PY) -m pytest -q -m numerics
+	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS))" $(PY) -m pytest -q
+	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS_64))" $(PY) -m pytest -q -m numerics
 	$(MAKE) --no-print-directory docs
 
 docs: install
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 bench: install
-	for script in bench/*.py; do THEANO_FLAGS="$(call join,$(RUN_FLAGS))" $(PY) $$script || exit 1; done
+	for script in bench/*.py; do THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS))" $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info docs/_build .pytest_cache .hypothesis

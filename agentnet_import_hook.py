@@ -1,5 +1,9 @@
 """Start-up import hook that makes Lasagne 0.1 work on Theano 1.0.
 
+It is imported at every interpreter start, so it imports only ``os``, ``sys``
+and ``importlib.machinery`` (``importlib.abc`` would pull in ``typing``);
+the finder and loaders follow the import protocol by duck typing.
+
 Installed by ``agentnet-import-hook.pth`` (and again, idempotently, by
 ``import agentnet``), this module registers one :class:`sys.meta_path` finder
 that answers for three module names only, and imports nothing heavy at
@@ -23,10 +27,9 @@ interpreter start:
     :mod:`agentnet.utils.lasagne_backports`; names Lasagne already has are
     never replaced.
 """
-import importlib.abc
-import importlib.util
 import os
 import sys
+from importlib.machinery import ModuleSpec
 
 __all__ = ["install", "default_blas_ldflags"]
 
@@ -78,7 +81,7 @@ def _add_lasagne_backports(lasagne_module):
     lasagne_backports.install(lasagne_module)
 
 
-class _DownsampleLoader(importlib.abc.Loader):
+class _DownsampleLoader(object):
     def create_module(self, spec):
         return None
 
@@ -87,7 +90,7 @@ class _DownsampleLoader(importlib.abc.Loader):
         module.__doc__ = "Compatibility module provided by agentnet_import_hook."
 
 
-class _ThenLoader(importlib.abc.Loader):
+class _ThenLoader(object):
     """Runs the real loader, then a callback on the loaded module."""
 
     def __init__(self, loader, callback):
@@ -105,7 +108,7 @@ class _ThenLoader(importlib.abc.Loader):
         return getattr(self.loader, name)
 
 
-class CompatFinder(importlib.abc.MetaPathFinder):
+class CompatFinder(object):
     """Meta-path finder for the three module names described above."""
 
     _callbacks = {_CONFIGPARSER: _configure_blas,
@@ -117,7 +120,7 @@ class CompatFinder(importlib.abc.MetaPathFinder):
         spec = self._find_real_spec(fullname, path, target)
         if fullname == _DOWNSAMPLE:
             if spec is None:
-                spec = importlib.util.spec_from_loader(fullname, _DownsampleLoader())
+                spec = ModuleSpec(fullname, _DownsampleLoader())
             return spec
         if spec is not None and spec.loader is not None:
             spec.loader = _ThenLoader(spec.loader, self._callbacks[fullname])
