@@ -42,7 +42,7 @@ docs: install
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 bench: install
-	for script in bench/*.py; do THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS))" $(PY) $$script || exit 1; done
+	for script in bench/[!_]*.py; do THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS))" $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info docs/_build .pytest_cache .hypothesis
