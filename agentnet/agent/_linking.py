@@ -15,7 +15,7 @@ def check_layer(inner_graph_layer, value, sequence_length=-1, prefix="agent.link
     Parameters
     ----------
     inner_graph_layer : Layer
-        The one-tick layer (``[batch, *shape]``) the value belongs to.
+        The one-tick layer (``[batch, shape...]``) the value belongs to.
     value : Layer or Theano tensor
         A layer must have the same non-batch shape (with a time axis after
         the batch when ``sequence_length != -1``); a tensor must have the

@@ -86,13 +86,13 @@ class MDPAgent(object):
 
         Returns
         -------
-        env_states : list of tensors [batch, tick, *state_shape]
+        env_states : list of tensors [batch, tick, state_shape...]
             Always a list. Element ``t`` is the state before the agent acts
             at tick ``t``. Replay mode: ``[arange(session_length)]``.
-        observations : tensor or list [batch, tick, *obs_shape]
+        observations : tensor or list [batch, tick, obs_shape...]
             What the agent saw at tick ``t`` (active mode); the environment's
             stored observations (replay mode).
-        agent_states : OrderedDict {memory layer: [batch, tick, *shape]}
+        agent_states : OrderedDict {memory layer: [batch, tick, shape...]}
             Memory after tick ``t``.
         actions : tensor or list [batch, tick, ...]
             Taken (active) or recorded (replay) actions.

@@ -78,8 +78,8 @@ class Recurrence(DictLayer):
     input_nonsequences : dict {one-tick layer: outer layer}
         The outer layer's value is fed to the one-tick layer at every tick.
     input_sequences : dict {one-tick layer: outer layer}
-        The outer layer has shape ``[batch, time, *rest]``; at tick ``t`` the
-        one-tick layer (shape ``[batch, *rest]``) receives ``outer[:, t]``. Any
+        The outer layer has shape ``[batch, time, rest...]``; at tick ``t`` the
+        one-tick layer (shape ``[batch, rest...]``) receives ``outer[:, t]``. Any
         layer may be listed: its computation (and everything below it) is
         then replaced by the fed value.
     tracked_outputs : layer or list of layers

@@ -46,8 +46,8 @@ class BaseEnvironment(object):
 
         Parameters
         ----------
-        last_states : list of tensors [batch, *state_shape]
-        actions : list of tensors [batch, *action_shape]
+        last_states : list of tensors [batch, state_shape...]
+        actions : list of tensors [batch, action_shape...]
         **kwargs
             Lasagne's ``get_output`` flags.
         """

@@ -22,13 +22,13 @@ class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
 
     Parameters
     ----------
-    observations : tensor or list of tensors [batch, tick, *obs_shape]
+    observations : tensor or list of tensors [batch, tick, obs_shape...]
     single_observation_shapes : list of shapes
         Per-tick shape of each observation.
-    actions : tensor or list of tensors [batch, tick, *action_shape]
+    actions : tensor or list of tensors [batch, tick, action_shape...]
     single_action_shapes : list of shapes or "all_scalar"
     rewards, is_alive : tensors [batch, tick] or None
-    preceding_agent_memories : list of tensors [batch, *memory_shape] or None
+    preceding_agent_memories : list of tensors [batch, memory_shape...] or None
         Agent memories before tick 0; used as initial memories by replay.
     """
 

@@ -168,11 +168,11 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         Parameters
         ----------
         observation_sequences, action_sequences : array or list of arrays
-            ``[n_sessions, n_ticks, *shape]``, one per observation / action.
+            ``[n_sessions, n_ticks, shape...]``, one per observation / action.
         reward_seq : array [n_sessions, n_ticks]
         is_alive : array [n_sessions, n_ticks] or None
             None means every tick is alive.
-        prev_memories : list of arrays [n_sessions, *memory_shape] or None
+        prev_memories : list of arrays [n_sessions, memory_shape...] or None
             Agent memories before tick 0; None means zeros.
         """
         arrays, session_length = self._as_fields(observation_sequences, action_sequences,

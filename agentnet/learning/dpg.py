@@ -31,9 +31,11 @@ def get_elementwise_objective_critic(action_qvalues, state_values, rewards, is_a
         :math:`Q(s_t, a_t)` of the taken actions.
     state_values : tensor [batch, tick]
         :math:`V(s_t)`, used for bootstrapping.
-    rewards, is_alive, n_steps, gamma_or_gammas, crop_last, state_values_after_end,
-    force_end_at_last_tick, consider_reference_constant, return_reference, loss_function,
-    is_truncated
+    rewards, is_alive, n_steps, gamma_or_gammas, crop_last
+        As in Q-learning.
+    state_values_after_end, force_end_at_last_tick, consider_reference_constant
+        As in Q-learning.
+    return_reference, loss_function, is_truncated
         As in Q-learning.
     scan_dependencies, scan_strict
         Accepted for compatibility and ignored.

@@ -186,7 +186,7 @@ def LSTMCell(prev_cell, prev_out, input_or_inputs=(), num_units=None, peepholes=
     peepholes : bool
     weight_init, bias_init : initializers, as for :class:`GateLayer`
     peepholes_W_init : initializer or list of 3 (in, forget, out)
-    forgetgate_nonlinearity, inputgate_nonlinearity, outputgate_nonlinearity,
+    forgetgate_nonlinearity, inputgate_nonlinearity, outputgate_nonlinearity : callables
     cell_nonlinearity, output_nonlinearity : callables
     dropout : float
         Dropout on the candidate cell value.

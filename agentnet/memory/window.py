@@ -15,8 +15,8 @@ class WindowAugmentation(MergeLayer):
 
     Parameters
     ----------
-    new_value_input : layer [batch, *item_shape]
-    prev_state_input : layer [batch, K, *item_shape]
+    new_value_input : layer [batch, item_shape...]
+    prev_state_input : layer [batch, K, item_shape...]
         The previous window; register the pair as an agent state.
 
     Examples

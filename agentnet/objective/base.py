@@ -18,7 +18,7 @@ class BaseObjective(object):
 
         Parameters
         ----------
-        last_environment_states : list of tensors [time, *state_shape]
+        last_environment_states : list of tensors [time, state_shape...]
         agent_actions : list of tensors [time, ...]
         batch_id : symbolic int
             The session's index in the batch.
@@ -30,7 +30,7 @@ class BaseObjective(object):
 
         Parameters
         ----------
-        env_state_sessions : tensor or list of tensors [batch, time, *state_shape]
+        env_state_sessions : tensor or list of tensors [batch, time, state_shape...]
         agent_action_sessions : tensor or list of tensors [batch, time, ...]
         """
         states = check_list(env_state_sessions)

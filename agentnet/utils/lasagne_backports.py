@@ -167,7 +167,7 @@ class DenseLayer(_Lasagne01DenseLayer):
 
     The first ``num_leading_axes`` axes are kept (each position gets the same
     dense transform); the remaining axes are flattened into the input units:
-    input ``[d_0, ..., d_{n-1}, *rest]`` gives ``[d_0, ..., d_{n-1}, num_units]``
+    input ``[d_0, ..., d_{n-1}, rest...]`` gives ``[d_0, ..., d_{n-1}, num_units]``
     with :math:`y = f(\mathrm{flat}(x) W + b)`. A negative value counts from
     the end (``-1``: all axes but the last are leading). With the default 1 it
     is Lasagne 0.1's layer.

@@ -76,7 +76,7 @@ class UnbroadcastLayer(Layer):
 
     Parameters
     ----------
-    incoming : layer [folded, *rest]
+    incoming : layer [folded, rest...]
     broadcast_layer : BroadcastLayer
     """
 
