@@ -1,0 +1,3 @@
+"""Learning curves and session printouts (matplotlib; Agg when there is no display)."""
+from .metrics import *
+from .sessions import *
