@@ -102,8 +102,10 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         self._memory_specs = _field_specs(agent_memories, "agent_memories", floatX, False)
         self._reward_spec = FieldSpec("rewards", (), floatX)
         self._alive_spec = FieldSpec("is_alive", (), "uint8")
+        self._truncated_spec = FieldSpec("is_truncated", (), "uint8")
         self._store = SessionStore(self._observation_specs + self._action_specs
-                                   + [self._reward_spec, self._alive_spec] + self._memory_specs)
+                                   + [self._reward_spec, self._alive_spec, self._truncated_spec]
+                                   + self._memory_specs)
         self._create_shared_variables()
         self.rng = RandomStreams(rng_seed)
         BaseEnvironment.__init__(
@@ -121,6 +123,7 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
                         for i, s in enumerate(self._action_specs)]
         self.rewards = shared(self._reward_spec, "session.rewards_history")
         self.is_alive = shared(self._alive_spec, "session.is_alive")
+        self.is_truncated = shared(self._truncated_spec, "session.is_truncated")
         self.preceding_agent_memories = [shared(s, "session.prev_memory.%i" % i)
                                          for i, s in enumerate(self._memory_specs)]
         self.padded_observations = [T.concatenate([obs, T.zeros_like(obs[:, :1])], axis=1)
@@ -130,13 +133,14 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
 
     @property
     def _shared_variables(self):
-        return (self.observations + self.actions + [self.rewards, self.is_alive]
+        return (self.observations + self.actions + [self.rewards, self.is_alive,
+                                                    self.is_truncated]
                 + self.preceding_agent_memories)
 
     # ------------------------------------------------------------ filling the pool
 
     def _as_fields(self, observation_sequences, action_sequences, reward_seq, is_alive,
-                   prev_memories):
+                   prev_memories, is_truncated):
         observations = check_list(observation_sequences)
         actions = check_list(action_sequences)
         memories = check_list(prev_memories) if prev_memories is not None else None
@@ -144,10 +148,12 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         rewards = np.asarray(reward_seq)
         if is_alive is None:
             is_alive = np.ones(rewards.shape, dtype="uint8")
+        if is_truncated is None:
+            is_truncated = np.zeros(rewards.shape, dtype="uint8")
         if memories is None:
             memories = [np.zeros((rewards.shape[0],) + tuple(d or 0 for d in s.unit_shape),
                                  s.dtype) for s in self._memory_specs]
-        arrays = observations + actions + [rewards, is_alive] + memories
+        arrays = observations + actions + [rewards, is_alive, is_truncated] + memories
         session_length = rewards.shape[1] if rewards.ndim == 2 else None
         return self._store.validate(arrays, session_length), session_length
 
@@ -162,7 +168,7 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
                                  % (len(specs), what, len(given)))
 
     def load_sessions(self, observation_sequences, action_sequences, reward_seq, is_alive=None,
-                      prev_memories=None):
+                      prev_memories=None, is_truncated=None):
         """Replace the pool's content by the given sessions (numpy arrays).
 
         Parameters
@@ -174,14 +180,18 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
             None means every tick is alive.
         prev_memories : list of arrays [n_sessions, memory_shape...] or None
             Agent memories before tick 0; None means zeros.
+        is_truncated : array [n_sessions, n_ticks] or None
+            1 at the last tick of an episode cut by a time limit (not in the
+            original AgentNet); None means no truncation.
         """
         arrays, session_length = self._as_fields(observation_sequences, action_sequences,
-                                                 reward_seq, is_alive, prev_memories)
+                                                 reward_seq, is_alive, prev_memories,
+                                                 is_truncated)
         self._store.reset(arrays, session_length)
         self._publish()
 
     def append_sessions(self, observation_sequences, action_sequences, reward_seq, is_alive=None,
-                        prev_memories=None, max_pool_size=None):
+                        prev_memories=None, max_pool_size=None, is_truncated=None):
         """Add sessions after the stored ones, keeping the newest ``max_pool_size``.
 
         Same arguments as :meth:`load_sessions`. The sessions are written in
@@ -189,7 +199,8 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         growing by doubling, when None).
         """
         arrays, session_length = self._as_fields(observation_sequences, action_sequences,
-                                                 reward_seq, is_alive, prev_memories)
+                                                 reward_seq, is_alive, prev_memories,
+                                                 is_truncated)
         self._store.append(arrays, session_length, max_pool_size)
         self._publish()
 
@@ -243,11 +254,13 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
 
     def select_session_batch(self, selector):
         """A :class:`SessionBatchEnvironment` of the sessions at indices ``selector``."""
-        return SessionBatchEnvironment(
+        batch = SessionBatchEnvironment(
             [obs[selector] for obs in self.observations], self.observation_shapes,
             [act[selector] for act in self.actions], self.action_shapes,
             self.rewards[selector], self.is_alive[selector],
             [mem[selector] for mem in self.preceding_agent_memories])
+        batch.is_truncated = self.is_truncated[selector]
+        return batch
 
     def sample_session_batch(self, max_n_samples, replace=False, selector_dtype="int32"):
         """A random minibatch of stored sessions, drawn anew at every call of a compiled function.

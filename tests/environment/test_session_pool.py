@@ -109,7 +109,7 @@ def test_sampling_comes_only_from_stored_sessions_and_empty_pool_fails():
 def test_memory_estimate_and_refusal():
     pool = _frames_pool()
     estimate = pool.memory_estimate(1000, N_TICKS)
-    per_tick = 2 * 3 * 1 + 4 + np.dtype(theano.config.floatX).itemsize + 1
+    per_tick = 2 * 3 * 1 + 4 + np.dtype(theano.config.floatX).itemsize + 1 + 1
     assert estimate == {"bytes_per_session": per_tick * N_TICKS,
                         "total_bytes": 1000 * per_tick * N_TICKS}
     store = SessionStore([FieldSpec("huge", (10 ** 6,), "float64")])

@@ -1,0 +1,1 @@
+"""Gymnasium and Atari: environment pools and observation wrappers."""

@@ -1,0 +1,260 @@
+"""Playing gymnasium games with an agent and recording the sessions for experience replay."""
+import numpy as np
+
+from ...environment.session_pool import SessionPoolEnvironment
+from ...utils.layers.helpers import get_layer_dtype
+from ...utils.logging import warn
+from ...utils._validation import shape_str
+from ._games import SequentialGames, VectorGames
+
+__all__ = ["EnvPool", "GamePool"]
+
+
+def _identity(observation):
+    return observation
+
+
+def _no_preprocessing(observations, actions, rewards, is_alive, preceding_memories):
+    return observations, actions, rewards, is_alive, preceding_memories
+
+
+def GamePool(*args, **kwargs):
+    """Removed: use :class:`EnvPool`."""
+    raise ValueError("GamePool was removed: use EnvPool (same arguments)")
+
+
+def _make_games(make_env, n_games, vector_env):
+    if vector_env is None:
+        return SequentialGames(make_env, n_games)
+    if isinstance(vector_env, str):
+        import gymnasium as gym
+        if vector_env not in ("sync", "async"):
+            raise ValueError("`vector_env` must be None, 'sync', 'async' or a gymnasium "
+                             "VectorEnv, got %r" % vector_env)
+        from ._games import make_env as make_one
+        vector_class = gym.vector.SyncVectorEnv if vector_env == "sync" else gym.vector.AsyncVectorEnv
+        vector_env = vector_class([lambda: make_one(make_env)] * n_games,
+                                  autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
+    return VectorGames(vector_env)
+
+
+def _check_agent(agent, games):
+    """One observation and one action layer, matching the game's spaces."""
+    if len(agent.observation_layers) != 1 or len(agent.action_layers) != 1:
+        raise ValueError("EnvPool needs an agent with exactly one observation layer and one "
+                         "action layer, got %i and %i" % (len(agent.observation_layers),
+                                                          len(agent.action_layers)))
+    import gymnasium as gym
+    expected = tuple(agent.observation_layers[0].output_shape[1:])
+    given = tuple(games.single_observation_space.shape or ())
+    if expected != given:
+        raise ValueError("the agent's observation layer has shape %s but the environment's "
+                         "observations have shape %s" % (shape_str((None,) + expected),
+                                                         shape_str((None,) + given)))
+    discrete_agent = "int" in str(get_layer_dtype(agent.action_layers[0]))
+    discrete_env = isinstance(games.single_action_space, gym.spaces.Discrete)
+    if discrete_agent and not discrete_env:
+        raise ValueError("the agent's action layer outputs discrete action ids (%s) but the "
+                         "environment's action space is %s"
+                         % (get_layer_dtype(agent.action_layers[0]), games.single_action_space))
+
+
+class EnvPool(object):
+    """Parallel gymnasium games played by an agent, recorded into a session pool.
+
+    Parameters
+    ----------
+    agent : MDPAgent
+        With one observation layer and one action layer.
+    make_env : callable or str
+        Makes one environment, or a gymnasium id (``"ALE/..."`` ids register
+        ale-py).
+    n_games : int
+        Games played in parallel.
+    max_size : int or None
+        Default ``max_pool_size`` of :meth:`update` with ``append=True``.
+    preprocess_observation : callable
+        Deprecated: use a gymnasium wrapper.
+    agent_step : callable or None
+        ``agent_step(observations, *memories) -> [actions] + new memories``;
+        default ``agent.get_react_function()``.
+    seed : int or None
+        Seeds game ``i`` with ``seed + i`` (environment and action space),
+        making a run reproducible together with the agent's own seeds.
+    vector_env : None, "sync", "async" or a gymnasium VectorEnv
+        Step the games through a gymnasium vector environment; it must use
+        ``AutoresetMode.NEXT_STEP``.
+
+    Notes
+    -----
+    Session timeline of :meth:`interact`, per game: tick ``t`` records the
+    observation the action was based on, the action, its reward and the
+    memory after the tick. The step that ends a game (terminated or
+    truncated) is alive; the next tick resets the game, is recorded with
+    ``is_alive = 0`` and reward 0, and zeroes that game's memory. Truncations
+    (time limits) are also recorded in ``is_truncated``: pass
+    ``is_truncated=pool.experience_replay.is_truncated`` to a learning
+    objective to bootstrap through time limits instead of treating them as
+    terminal.
+    """
+
+    def __init__(self, agent, make_env="ALE/SpaceInvaders-v5", n_games=1, max_size=None,
+                 preprocess_observation=_identity, agent_step=None, seed=None, vector_env=None):
+        if preprocess_observation is not _identity:
+            warn("EnvPool(preprocess_observation=...) is deprecated: use a gymnasium "
+                 "ObservationWrapper.", category=DeprecationWarning)
+        self.make_env = make_env
+        self.games = _make_games(make_env, n_games, vector_env)
+        _check_agent(agent, self.games)
+        self.n_games = n_games
+        self.agent = agent
+        self.agent_step = agent_step or agent.get_react_function()
+        self.preprocess_observation = preprocess_observation
+        self.max_size = max_size
+        self.seed = seed
+        self.prev_observations = [preprocess_observation(o) for o in self.games.reset(seed)]
+        self.prev_memory_states = agent.get_zeros_like_memory(n_games)
+        self.just_ended = [False] * n_games
+        self.experience_replay = SessionPoolEnvironment(
+            observations=agent.observation_layers, actions=agent.action_layers,
+            agent_memories=agent.agent_states)
+
+    @property
+    def envs(self):
+        """The environments (the vector environment for the vector backend)."""
+        return getattr(self.games, "envs", [getattr(self.games, "env", None)])
+
+    def _tick(self, verbose):
+        outputs = self.agent_step(np.asarray(self.prev_observations), *self.prev_memory_states)
+        actions, new_memories = outputs[0], [np.array(m) for m in outputs[1:]]
+        observations, rewards, terminated, truncated, infos = self.games.step(
+            list(actions), self.just_ended)
+        alive = [not ended for ended in self.just_ended]
+        for i, ended in enumerate(self.just_ended):
+            if ended:
+                for memory in new_memories:
+                    memory[i] = 0
+                rewards[i], truncated[i], infos[i] = 0.0, False, {"end": True}
+                if verbose:
+                    print("env %i reloaded" % i)
+        record = (self.prev_observations, actions, rewards, new_memories, alive,
+                  [bool(t) and a for t, a in zip(truncated, alive)], infos)
+        self.just_ended = [bool(t or u) and a for t, u, a in zip(terminated, truncated, alive)]
+        self.prev_observations = [self.preprocess_observation(o) for o in observations]
+        self.prev_memory_states = new_memories
+        return record
+
+    def _bootstrap_record(self):
+        """The extra tick that only bootstraps: current observation, random action, alive."""
+        return (self.prev_observations, self.games.sample_actions(), [0.0] * self.n_games,
+                self.prev_memory_states, [True] * self.n_games, [False] * self.n_games,
+                [None] * self.n_games)
+
+    def interact(self, n_steps=100, verbose=False, add_last_observation=True):
+        """Play ``n_steps`` ticks in every game and return the logs, session-major.
+
+        Returns
+        -------
+        observations : array [n_games, n_steps, *obs_shape]
+        actions : array [n_games, n_steps]
+        rewards : array [n_games, n_steps]
+        memories : list of arrays [n_games, n_steps, *memory_shape]
+            Memory after each tick.
+        is_alive : uint8 array [n_games, n_steps]
+        infos : tuple over ticks of tuples over games
+
+        With ``add_last_observation`` the last tick is a bootstrap record (the
+        current observation, a random action, reward 0, alive) and the next
+        call starts from that same observation.
+        """
+        n_ticks = n_steps - 1 if add_last_observation else n_steps
+        records = [self._tick(verbose) for _ in range(n_ticks)]
+        if add_last_observation:
+            records.append(self._bootstrap_record())
+        columns = list(zip(*records))
+        observations, actions, rewards, memories, alive, truncated, infos = columns
+        self.last_is_truncated = np.asarray(truncated, dtype="uint8").T
+        memory_logs = [np.stack([tick[k] for tick in memories], axis=1)
+                       for k in range(len(self.prev_memory_states))]
+        return (np.stack([np.asarray(o) for o in observations], axis=1),
+                np.asarray(actions).T, np.asarray(rewards, dtype="float64").T, memory_logs,
+                np.asarray(alive, dtype="uint8").T, tuple(tuple(i) for i in infos))
+
+    def update(self, n_steps=100, append=False, max_size=None, add_last_observation=True,
+               preprocess=_no_preprocessing):
+        """Play ``n_steps`` ticks and load (or append) them into ``experience_replay``.
+
+        Parameters
+        ----------
+        n_steps : int
+        append : bool
+            Append to the pool (keeping ``max_size`` sessions) instead of replacing it.
+        max_size : int or None
+            Overrides the pool's ``max_size`` for this call.
+        add_last_observation : bool
+        preprocess : callable
+            ``preprocess(observations, actions, rewards, is_alive,
+            preceding_memories)`` returning the same five things.
+        """
+        preceding_memories = [np.copy(m) for m in self.prev_memory_states]
+        observations, actions, rewards, _, is_alive, _ = self.interact(
+            n_steps, add_last_observation=add_last_observation)
+        observations, actions, rewards, is_alive, preceding_memories = preprocess(
+            observations, actions, rewards, is_alive, preceding_memories)
+        arguments = ([observations], [actions], rewards, is_alive, preceding_memories)
+        if append:
+            self.experience_replay.append_sessions(
+                *arguments, max_pool_size=max_size or self.max_size,
+                is_truncated=self.last_is_truncated)
+        else:
+            self.experience_replay.load_sessions(*arguments, is_truncated=self.last_is_truncated)
+
+    def evaluate(self, n_games=1, save_path="./records", use_monitor=True, record_video=False,
+                 verbose=True, t_max=100000, seed=None):
+        """Play full games with a fresh environment, batch 1, from zero memory.
+
+        Parameters
+        ----------
+        n_games : int
+        save_path : str
+            Where videos go when ``record_video``.
+        use_monitor : bool
+            Accepted for compatibility (gymnasium has no Monitor).
+        record_video : bool
+            Record with gymnasium's ``RecordVideo`` (needs an environment made
+            with ``render_mode="rgb_array"`` and moviepy).
+        verbose : bool
+        t_max : int
+            Longest game, in ticks.
+        seed : int or None
+
+        Returns
+        -------
+        list of float
+            Total reward of each game.
+        """
+        from ._games import make_env
+        env = make_env(self.make_env)
+        if record_video:
+            import gymnasium as gym
+            env = gym.wrappers.RecordVideo(env, save_path)
+        totals = [self._play_one(env, None if seed is None else seed + i, t_max, verbose)
+                  for i in range(n_games)]
+        env.close()
+        return totals
+
+    def _play_one(self, env, seed, t_max, verbose):
+        observation, _ = env.reset(seed=seed)
+        memories = self.agent.get_zeros_like_memory(1)
+        total, t = 0.0, 0
+        for t in range(t_max):
+            outputs = self.agent_step(np.asarray([self.preprocess_observation(observation)]),
+                                      *memories)
+            memories = list(outputs[1:])
+            observation, reward, terminated, truncated, _ = env.step(outputs[0][0])
+            total += reward
+            if terminated or truncated:
+                break
+        if verbose:
+            print("Episode finished after %i timesteps with reward=%s" % (t + 1, total))
+        return total

@@ -1,0 +1,125 @@
+"""EnvPool's session timeline on a tiny deterministic gymnasium environment."""
+import gymnasium as gym
+import numpy as np
+import pytest
+import theano
+from lasagne.layers import DenseLayer, ExpressionLayer, InputLayer
+
+from agentnet.agent import Agent
+from agentnet.experiments.openai_gym.pool import EnvPool, GamePool
+from agentnet.resolver import GreedyResolver
+
+
+class Countdown(gym.Env):
+    """Observation (ticks left, episode number); reward 10 + tick; ends when nothing is left."""
+
+    def __init__(self, length=3):
+        self.length = length
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(2,), dtype=np.float32)
+        self.action_space = gym.spaces.Discrete(2)
+        self.episode = -1
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.episode += 1
+        self.left = self.length
+        return self._observation(), {}
+
+    def _observation(self):
+        return np.array([self.left, self.episode], dtype=np.float32)
+
+    def step(self, action):
+        reward = 10.0 + (self.length - self.left)
+        self.left -= 1
+        return self._observation(), reward, self.left == 0, False, {}
+
+
+def _agent():
+    observation = InputLayer((None, 2), name="observation")
+    prev_count = InputLayer((None, 1), name="prev_count")
+    count = ExpressionLayer(prev_count, lambda c: c + 1, name="count")
+    scores = DenseLayer(observation, 2, W=np.zeros((2, 2), dtype=theano.config.floatX),
+                        b=np.array([0, 1], dtype=theano.config.floatX), nonlinearity=None)
+    return Agent(observation, {count: prev_count}, scores, GreedyResolver(scores))
+
+
+AGENT = _agent()
+REACT = AGENT.get_react_function()
+
+
+def _pool(lengths, **kwargs):
+    makers = iter([lambda length=n: Countdown(length) for n in lengths])
+    return EnvPool(AGENT, lambda: next(makers)(), n_games=len(lengths), agent_step=REACT,
+                   **kwargs)
+
+
+def test_episode_ending_mid_segment_and_memory_reset():
+    pool = _pool([2])
+    observations, actions, rewards, (counts,), alive, _ = pool.interact(5,
+                                                                         add_last_observation=False)
+    # ticks: step, step (terminal), reset (dead), step, step (terminal)
+    np.testing.assert_array_equal(alive[0], [1, 1, 0, 1, 1])
+    np.testing.assert_array_equal(rewards[0], [10, 11, 0, 10, 11])
+    np.testing.assert_array_equal(observations[0, :, 0], [2, 1, 0, 2, 1])
+    np.testing.assert_array_equal(observations[0, :, 1], [0, 0, 0, 1, 1])
+    np.testing.assert_array_equal(counts[0, :, 0], [1, 2, 0, 1, 2])
+    np.testing.assert_array_equal(actions[0], [1, 1, 1, 1, 1])
+
+
+def test_games_ending_at_different_ticks_and_two_episodes_in_one_segment():
+    pool = _pool([1, 3])
+    _, _, rewards, _, alive, _ = pool.interact(6, add_last_observation=False)
+    np.testing.assert_array_equal(alive, [[1, 0, 1, 0, 1, 0], [1, 1, 1, 0, 1, 1]])
+    np.testing.assert_array_equal(rewards, [[10, 0, 10, 0, 10, 0], [10, 11, 12, 0, 10, 11]])
+
+
+def test_bootstrap_record_and_overlapping_segments():
+    pool = _pool([5], seed=0)
+    first = pool.interact(3, add_last_observation=True)
+    observations, _, rewards, (counts,), alive, infos = first
+    np.testing.assert_array_equal(alive[0], [1, 1, 1])
+    np.testing.assert_array_equal(rewards[0], [10, 11, 0])
+    assert infos[-1] == (None,)
+    np.testing.assert_array_equal(counts[0, -1], counts[0, -2])
+    second = pool.interact(3, add_last_observation=True)
+    np.testing.assert_array_equal(second[0][0, 0], observations[0, -1])
+
+
+def test_truncation_is_recorded_and_stored():
+    makers = lambda: gym.wrappers.TimeLimit(Countdown(10), max_episode_steps=2)  # noqa: E731
+    pool = EnvPool(AGENT, makers, n_games=1, agent_step=REACT)
+    pool.update(5, add_last_observation=False)
+    np.testing.assert_array_equal(pool.experience_replay.is_alive.get_value()[0], [1, 1, 0, 1, 1])
+    np.testing.assert_array_equal(pool.experience_replay.is_truncated.get_value()[0],
+                                  [0, 1, 0, 0, 1])
+
+
+def test_vector_backend_matches_sequential():
+    sequential = _pool([2, 3]).interact(7, add_last_observation=False)
+    vector_env = gym.vector.SyncVectorEnv([lambda: Countdown(2), lambda: Countdown(3)],
+                                          autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
+    vectorized = EnvPool(AGENT, None, n_games=2, agent_step=REACT,
+                         vector_env=vector_env).interact(7, add_last_observation=False)
+    for a, b in zip(sequential[:3] + sequential[4:5], vectorized[:3] + vectorized[4:5]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="autoreset_mode"):
+        EnvPool(AGENT, None, n_games=1, vector_env=gym.vector.SyncVectorEnv(
+            [lambda: Countdown()], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP))
+    with pytest.raises(ValueError, match=r"\(None, 2\) but the environment's observations have "
+                                         r"shape \(None, 4\)"):
+        EnvPool(AGENT, "CartPole-v1")
+    with pytest.raises(ValueError, match="action space is Box"):
+        EnvPool(AGENT, lambda: gym.wrappers.TransformObservation(
+            gym.make("MountainCarContinuous-v0"), lambda o: o,
+            gym.spaces.Box(-np.inf, np.inf, (2,))))
+    with pytest.raises(ValueError, match="gymnasium says"):
+        EnvPool(AGENT, "NoSuchGame-v9")
+    two_observations = Agent([InputLayer((None, 2)), InputLayer((None, 2))], {},
+                             AGENT.policy, AGENT.action_layers)
+    with pytest.raises(ValueError, match="exactly one observation layer"):
+        EnvPool(two_observations, lambda: Countdown())
+    with pytest.raises(ValueError, match="use EnvPool"):
+        GamePool(AGENT)
