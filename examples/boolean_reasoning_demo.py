@@ -5,7 +5,8 @@ Y1 = X1, Y2 = 1 - X1. Each tick the agent opens one factor (+1/-1 for an X,
 +3/-3 for a Y, -0.5 for a repeat) or ends the session. The best policy opens
 X1, then the Y it implies: about +3 per session. A random policy loses.
 
-Run with ``make demo``. Hyperparameters are the constants below.
+Run with ``.venv/bin/python examples/boolean_reasoning_demo.py``. Hyperparameters are the
+constants below.
 """
 import time
 
