@@ -8,6 +8,7 @@ target network, bootstrapping through CartPole's 500-step time limit.
 import argparse
 import os
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import theano
@@ -24,54 +25,62 @@ from agentnet.resolver import EpsilonGreedyResolver
 from agentnet.target_network import TargetNetwork
 from agentnet.utils.persistence import load, save
 
-ENV_ID = "CartPole-v1"
-SEED = 0
-N_GAMES = 8                 # parallel games in the EnvPool
-SEQ_LENGTH = 10             # ticks per recorded session (the last one only bootstraps)
-POOL_SIZE = 2000            # sessions kept for replay
-BATCH_SIZE = 32             # sessions per training step
-TRAIN_STEPS_PER_UPDATE = 32 # training steps after each pool update (72 new env steps)
-TOTAL_ENV_STEPS = 50000     # budget of environment steps
-N_STEPS = 3                 # n-step Q-learning look-ahead
-GAMMA = 0.99                # discount
-LEARNING_RATE = 1e-3        # Adam
-TARGET_TAU = 0.005          # soft target update per training step
-EPSILON_START, EPSILON_END, EPSILON_STEPS = 1.0, 0.02, 15000
-HIDDEN = 64                 # units per hidden layer
-EVAL_EVERY = 5000           # env steps between greedy evaluations (5 episodes)
-SOLVED = 475                # mean greedy return over 10 episodes
 
 
-def build_agent():
-    """Observation -> 64 -> 64 -> Q(s, .) -> epsilon-greedy action; plus the target network."""
+@dataclass
+class Hyperparameters:
+    """Every knob of the run, with the values that solve CartPole-v1 here."""
+    env_id: str = "CartPole-v1"
+    seed: int = 0
+    n_games: int = 8                 # parallel games in the EnvPool
+    seq_length: int = 10             # ticks per recorded session (the last only bootstraps)
+    pool_size: int = 2000            # sessions kept for replay
+    batch_size: int = 32             # sessions per training step
+    train_steps_per_update: int = 32  # training steps after each pool update (72 env steps)
+    total_env_steps: int = 50000     # budget of environment steps
+    n_steps: int = 3                 # n-step Q-learning look-ahead
+    gamma: float = 0.99              # discount
+    learning_rate: float = 1e-3      # Adam
+    target_tau: float = 0.005        # soft target update per training step
+    epsilon_start: float = 1.0       # exploration, decayed linearly...
+    epsilon_end: float = 0.02        # ...to this value...
+    epsilon_steps: int = 15000       # ...over this many env steps
+    hidden: int = 64                 # units per hidden layer
+    eval_every: int = 5000           # env steps between greedy evaluations (5 episodes)
+    solved: float = 475              # mean greedy return over 10 episodes that counts as solved
+
+
+def build_agent(hp):
+    """Observation -> hidden -> hidden -> Q(s, .) -> epsilon-greedy action; plus a target network."""
     observation = InputLayer((None, 4), name="observation")
-    hidden = DenseLayer(DenseLayer(observation, HIDDEN, name="hidden1"), HIDDEN, name="hidden2")
+    hidden = DenseLayer(DenseLayer(observation, hp.hidden, name="hidden1"), hp.hidden,
+                        name="hidden2")
     qvalues = DenseLayer(hidden, 2, nonlinearity=None, name="qvalues")
     target = TargetNetwork(qvalues, name="target.")
-    epsilon = theano.shared(np.float32(EPSILON_START), name="epsilon")
-    action = EpsilonGreedyResolver(qvalues, epsilon=epsilon, seed=SEED, name="action")
+    epsilon = theano.shared(np.float32(hp.epsilon_start), name="epsilon")
+    action = EpsilonGreedyResolver(qvalues, epsilon=epsilon, seed=hp.seed, name="action")
     agent = Agent(observation, {}, [qvalues, target.output_layers], action)
     return agent, target, epsilon
 
 
-def compile_training(agent, pool):
+def compile_training(hp, agent, pool):
     """One Adam step of n-step Q-learning on a random batch of stored sessions."""
-    replay = pool.experience_replay.sample_session_batch(BATCH_SIZE, replace=True)
+    replay = pool.experience_replay.sample_session_batch(hp.batch_size, replace=True)
     _, _, _, _, (qvalues, target_qvalues) = agent.get_sessions(
-        replay, session_length=SEQ_LENGTH, experience_replay=True)
+        replay, session_length=hp.seq_length, experience_replay=True)
     loss = qlearning.get_elementwise_objective(
         qvalues, replay.actions[0], replay.rewards, replay.is_alive,
-        qvalues_target=target_qvalues, n_steps=N_STEPS, gamma_or_gammas=GAMMA,
+        qvalues_target=target_qvalues, n_steps=hp.n_steps, gamma_or_gammas=hp.gamma,
         loss_function=huber_loss, is_truncated=replay.is_truncated)
     loss = loss.sum() / replay.is_alive.sum()
     params = lasagne.layers.get_all_params(agent.policy[0], trainable=True)
-    updates = lasagne.updates.adam(loss, params, learning_rate=LEARNING_RATE)
+    updates = lasagne.updates.adam(loss, params, learning_rate=hp.learning_rate)
     return theano.function([], loss, updates=updates)
 
 
-def epsilon_at(env_steps):
-    fraction = min(1.0, env_steps / float(EPSILON_STEPS))
-    return EPSILON_START + fraction * (EPSILON_END - EPSILON_START)
+def epsilon_at(hp, env_steps):
+    fraction = min(1.0, env_steps / float(hp.epsilon_steps))
+    return hp.epsilon_start + fraction * (hp.epsilon_end - hp.epsilon_start)
 
 
 def greedy_returns(pool, epsilon, n_episodes, seed):
@@ -82,36 +91,40 @@ def greedy_returns(pool, epsilon, n_episodes, seed):
     return returns
 
 
-def train(agent, target, epsilon, pool, train_step, budget):
-    metrics, env_steps, next_eval = Metrics(), 0, EVAL_EVERY
-    steps_per_update = N_GAMES * (SEQ_LENGTH - 1)
-    with tqdm(total=budget, unit="env step") as progress:
-        while env_steps < budget:
-            epsilon.set_value(np.float32(epsilon_at(env_steps)))
-            pool.update(SEQ_LENGTH, append=True, max_size=POOL_SIZE)
+def train(hp, agent, target, epsilon, pool, train_step):
+    """Alternate pool updates and training steps until solved or out of budget.
+
+    Returns the greedy-return curve (a Metrics) and the env steps used.
+    """
+    metrics, env_steps, next_eval = Metrics(), 0, hp.eval_every
+    steps_per_update = hp.n_games * (hp.seq_length - 1)
+    with tqdm(total=hp.total_env_steps, unit="env step") as progress:
+        while env_steps < hp.total_env_steps:
+            epsilon.set_value(np.float32(epsilon_at(hp, env_steps)))
+            pool.update(hp.seq_length, append=True, max_size=hp.pool_size)
             env_steps += steps_per_update
-            for _ in range(TRAIN_STEPS_PER_UPDATE):
+            for _ in range(hp.train_steps_per_update):
                 loss = train_step()
-                target.load_weights(TARGET_TAU)
+                target.load_weights(hp.target_tau)
             progress.update(steps_per_update)
             if env_steps >= next_eval:
-                next_eval += EVAL_EVERY
+                next_eval += hp.eval_every
                 score = np.mean(greedy_returns(pool, epsilon, 5, seed=10 ** 6 + env_steps))
                 metrics["greedy return"][env_steps] = score
                 progress.set_postfix(loss="%.3f" % loss, greedy_return="%.0f" % score)
-                if score >= SOLVED:
+                if score >= hp.solved:
                     break
     return metrics, env_steps
 
 
-def deploy(agent, weights_path, n_steps=500):
+def deploy(hp, weights_path, n_steps=500):
     """Reload the weights into a fresh agent and play one episode with its react function."""
     import gymnasium as gym
-    fresh_agent, _, fresh_epsilon = build_agent()
+    fresh_agent, _, fresh_epsilon = build_agent(hp)
     load(fresh_agent.action_layers, weights_path)
     fresh_epsilon.set_value(np.float32(0))
     react = fresh_agent.get_react_function()
-    env = gym.make(ENV_ID)
+    env = gym.make(hp.env_id)
     observation, _ = env.reset(seed=12345)
     total = 0.0
     for _ in range(n_steps):
@@ -123,32 +136,43 @@ def deploy(agent, weights_path, n_steps=500):
     return total
 
 
+def run(hp, out_dir):
+    """Train, evaluate, save weights and curve, reload and deploy; returns a summary dict."""
+    os.makedirs(out_dir, exist_ok=True)
+    np.random.seed(hp.seed)
+    lasagne.random.set_rng(np.random.RandomState(hp.seed))
+    agent, target, epsilon = build_agent(hp)
+    pool = EnvPool(agent, hp.env_id, n_games=hp.n_games, seed=hp.seed)
+    started = time.time()
+    train_step = compile_training(hp, agent, pool)
+    compile_seconds = time.time() - started
+    started = time.time()
+    metrics, env_steps = train(hp, agent, target, epsilon, pool, train_step)
+    train_seconds = time.time() - started
+    returns = greedy_returns(pool, epsilon, 10, seed=2024)
+    weights_path = os.path.join(out_dir, "cartpole_dqn.npz")
+    save(agent.action_layers, weights_path)
+    curve_path = os.path.join(out_dir, "cartpole_dqn.png")
+    metrics.plot(title="DQN on CartPole-v1 (greedy return vs env steps)", show=False,
+                 save_path=curve_path)
+    return {"compile_s": compile_seconds, "train_s": train_seconds, "env_steps": env_steps,
+            "returns": returns, "weights": weights_path, "curve": curve_path,
+            "deployed_return": deploy(hp, weights_path), "solved": np.mean(returns) >= hp.solved}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env-steps", type=int, default=TOTAL_ENV_STEPS)
+    parser.add_argument("--env-steps", type=int, default=Hyperparameters.total_env_steps)
     parser.add_argument("--out", default="examples/results")
     args = parser.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    np.random.seed(SEED)
-    lasagne.random.set_rng(np.random.RandomState(SEED))
-    agent, target, epsilon = build_agent()
-    pool = EnvPool(agent, ENV_ID, n_games=N_GAMES, seed=SEED)
-    started = time.time()
-    train_step = compile_training(agent, pool)
-    print("compiled the training step in %.0f s" % (time.time() - started))
-    started = time.time()
-    metrics, env_steps = train(agent, target, epsilon, pool, train_step, args.env_steps)
-    seconds = time.time() - started
-    returns = greedy_returns(pool, epsilon, 10, seed=2024)
+    summary = run(Hyperparameters(total_env_steps=args.env_steps), args.out)
+    print("compiled the training step in %.0f s" % summary["compile_s"])
     print("trained on %d env steps in %.0f s; greedy return over 10 episodes: mean %.1f, min %.0f"
-          % (env_steps, seconds, np.mean(returns), np.min(returns)))
-    print("solved" if np.mean(returns) >= SOLVED else "not solved (mean < %d)" % SOLVED)
-    weights_path = os.path.join(args.out, "cartpole_dqn.npz")
-    save(agent.action_layers, weights_path)
-    metrics.plot(title="DQN on CartPole-v1", show=False,
-                 save_path=os.path.join(args.out, "cartpole_dqn.png"))
-    print("weights: %s, curve: %s" % (weights_path, os.path.join(args.out, "cartpole_dqn.png")))
-    print("deployment loop with the reloaded weights: return %.0f" % deploy(agent, weights_path))
+          % (summary["env_steps"], summary["train_s"], np.mean(summary["returns"]),
+             np.min(summary["returns"])))
+    print("solved" if summary["solved"] else "not solved")
+    print("weights: %s, curve: %s" % (summary["weights"], summary["curve"]))
+    print("deployment loop with the reloaded weights: return %.0f" % summary["deployed_return"])
 
 
 if __name__ == "__main__":
