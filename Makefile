@@ -40,6 +40,7 @@ test: install
 
 docs: install
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	$(PY) -m sphinx -W --keep-going -q -b coverage docs docs/_build/coverage
 
 bench: install
 	for script in bench/[!_]*.py; do THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS))" $(PY) $$script || exit 1; done

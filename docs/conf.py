@@ -14,6 +14,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
+    "sphinx.ext.coverage",
 ]
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
@@ -23,3 +24,5 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 nitpicky = False
 html_theme = "alabaster"
 exclude_patterns = ["_build"]
+coverage_show_missing_items = True
+coverage_statistics_to_stdout = False

@@ -33,9 +33,11 @@ class MultiplyGradient(theano.Op):
         output_storage[0][0] = inputs[0]
 
     def grad(self, inputs, output_gradients):
+        """The incoming gradient times ``hp_lambda``."""
         return [self.hp_lambda * output_gradients[0]]
 
     def infer_shape(self, node, input_shapes):
+        """Same shape as the input."""
         return input_shapes
 
 

@@ -70,9 +70,11 @@ class DictLayer(MergeLayer):
         return OrderedDict(zip(self.output_keys, inputs))
 
     def keys(self):
+        """The output keys, in order."""
         return list(self.output_keys)
 
     def values(self):
+        """A tuple of element layers, one per output key."""
         return self[self.keys()]
 
     def __len__(self):
