@@ -12,9 +12,8 @@ from ..utils.format import check_list
 from ..utils.logging import warn
 from ..utils._validation import shape_str
 
-__all__ = ["as_layer_dict", "normalize_state_init", "check_state_pairs",
-           "check_sequences", "check_graph", "infer_n_steps", "infer_batch_size",
-           "layer_label"]
+__all__ = ["as_layer_dict", "normalize_state_init", "check_state_pairs", "check_sequence_ndims",
+           "check_sequences", "check_graph", "infer_n_steps", "infer_batch_size", "layer_label"]
 
 
 def layer_label(layer):
@@ -63,7 +62,7 @@ def normalize_state_init(state_init, state_variables):
 
 
 def check_state_pairs(state_variables):
-    """Previous-state layers must be distinct InputLayers shaped like their new state."""
+    """Previous-state layers must be distinct InputLayers (shapes: :func:`check_graph`)."""
     seen = set()
     for new_state, prev_state in state_variables.items():
         if not isinstance(prev_state, InputLayer):
@@ -81,13 +80,18 @@ def _require_same_shape(inner_shape, outer_shape, what):
                          % (what, shape_str(inner_shape), shape_str(outer_shape)))
 
 
+def check_sequence_ndims(input_sequences):
+    """Every outer sequence has a time axis: shape [batch, time, ...]."""
+    for outer in input_sequences.values():
+        if len(outer.output_shape) < 2:
+            raise ValueError("input_sequences: outer layer %s must have shape [batch, time, ...], "
+                             "got %s" % (layer_label(outer), shape_str(outer.output_shape)))
+
+
 def check_sequences(input_sequences, n_steps):
-    """Outer sequences must be [batch, time, ...] and at least ``n_steps`` long."""
+    """One tick of each outer sequence matches its inner layer; it is ``n_steps`` long or more."""
     for inner, outer in input_sequences.items():
         shape = outer.output_shape
-        if len(shape) < 2:
-            raise ValueError("input_sequences: outer layer %s must have shape [batch, time, ...], "
-                             "got %s" % (layer_label(outer), shape_str(shape)))
         _require_same_shape(inner.output_shape, shape[:1] + shape[2:],
                             "input_sequences: %s vs one tick of %s"
                             % (layer_label(inner), layer_label(outer)))
@@ -104,7 +108,7 @@ def infer_n_steps(n_steps, input_sequences, unroll_scan):
     if isinstance(n_steps, theano.Variable) and unroll_scan:
         raise ValueError("a symbolic `n_steps` needs unroll_scan=False (unrolling needs an int)")
     for outer in input_sequences.values():
-        length = outer.output_shape[1] if len(outer.output_shape) >= 2 else None
+        length = outer.output_shape[1]
         if length is None:
             continue
         if n_steps is None:

@@ -11,7 +11,7 @@ from ..utils.layers.helpers import get_layer_dtype
 from ..utils.logging import warn
 from ..utils._validation import shape_str, suggest_keywords, unknown_keyword_message
 from ._linking import check_init_pairs, check_layer
-from ._recurrence_checks import as_layer_dict, layer_label
+from ._recurrence_checks import as_layer_dict, check_state_pairs, layer_label
 from .recurrence import Recurrence
 
 __all__ = ["MDPAgent"]
@@ -68,6 +68,7 @@ class MDPAgent(object):
         self.observation_layers = _check_layers(observation_layers, "observation_layers",
                                                 input_layers=True)
         self.agent_states = as_layer_dict(agent_states, "agent_states")
+        check_state_pairs(self.agent_states)
         self.policy = _check_layers(policy_estimators, "policy_estimators")
         self.action_layers = _check_layers(action_layers, "action_layers")
         self.recurrence = None
@@ -227,8 +228,7 @@ class MDPAgent(object):
         [actions]``; the action layers output the recorded actions.
         """
         if isinstance(initial_hidden, str) and initial_hidden == "zeros":
-            initial_hidden = list(getattr(environment, "preceding_agent_memories", None) or []) \
-                or "zeros"
+            initial_hidden = _preceding_memories(environment)
         overlap = set(self.observation_layers) & set(self.action_layers)
         if overlap:
             raise ValueError("observation and action layers must differ, both contain %s"
@@ -333,6 +333,13 @@ class MDPAgent(object):
 
     _check_layer = staticmethod(check_layer)
     _check_init_pairs = staticmethod(check_init_pairs)
+
+
+def _preceding_memories(environment):
+    """The stored memories before tick 0 as a list aligned with the agent's, else 'zeros'."""
+    memories = getattr(environment, "preceding_agent_memories", None)
+    memories = [] if memories is None else check_list(memories)
+    return memories if len(memories) > 0 else "zeros"
 
 
 def _shapes(shapes):

@@ -143,6 +143,7 @@ class Recurrence(DictLayer):
         self.state_variables = checks.as_layer_dict(state_variables, "state_variables")
         checks.check_state_pairs(self.state_variables)
         self.tracked_outputs = checks.check_tracked_outputs(tracked_outputs)
+        checks.check_sequence_ndims(self.input_sequences)
         if verify_graph:
             checks.check_sequences(self.input_sequences, n_steps)
         self.n_steps = checks.infer_n_steps(n_steps, self.input_sequences, unroll_scan)

@@ -25,14 +25,15 @@ class CounterEnvironment(BaseEnvironment):
         return count, observation
 
 
-def build_agent(n_memory=4, n_actions=3):
-    observation = InputLayer((None, 3), name="observation")
+def build_agent(n_memory=4, n_actions=3, observation_size=3, resolver=GreedyResolver):
+    """h' = tanh(o W_o + h W_h + b_h); Q = h' W_q + b_q; action from ``resolver(Q)``."""
+    observation = InputLayer((None, observation_size), name="observation")
     prev_memory = InputLayer((None, n_memory), name="prev_memory")
     memory = NonlinearityLayer(ElemwiseSumLayer([
         DenseLayer(observation, n_memory, nonlinearity=None, b=None),
         DenseLayer(prev_memory, n_memory, nonlinearity=None)]), tanh, name="memory")
     qvalues = DenseLayer(memory, n_actions, nonlinearity=None, name="qvalues")
-    action = GreedyResolver(qvalues, name="action")
+    action = resolver(qvalues, name="action")
     return Agent(observation, {memory: prev_memory}, qvalues, action)
 
 

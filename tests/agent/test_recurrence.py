@@ -10,7 +10,7 @@ from lasagne.layers import (DenseLayer, DropoutLayer, ElemwiseSumLayer, Expressi
 from lasagne.nonlinearities import linear, softmax, tanh
 
 from agentnet.agent import Recurrence
-from agentnet.memory import GRUCell, LSTMCell, RNNCell
+from agentnet.memory import CounterLayer, GRUCell, LSTMCell, RNNCell
 
 floatX = theano.config.floatX
 B, T_, N_IN, N_HID = 3, 7, 4, 5
@@ -79,12 +79,17 @@ def test_unrolled_equals_scan_for_outputs_and_gradients(rnn_functions):
 
 
 @pytest.mark.numerics
-def test_state_init_and_delayed_states():
+@pytest.mark.parametrize("init_form, unroll", [("list", False), ("dict", True)],
+                         ids=["list-scan", "dict-unrolled"])
+def test_state_init_and_delayed_states(init_form, unroll):
+    """Element 0 is the initial value, element t the value produced at tick t - 1."""
     x, h_prev, h, _ = _rnn_graph()
     sequence = InputLayer((None, T_, N_IN))
     init = InputLayer((None, N_HID))
+    state_init = [init] if init_form == "list" else {h: init}
     rec = Recurrence(input_sequences={x: sequence}, state_variables={h: h_prev},
-                     state_init=[init], delayed_states=[h], unroll_scan=False)
+                     state_init=state_init, delayed_states=[h], unroll_scan=unroll)
+    assert rec[h].output_shape == (None, T_, N_HID)
     f = theano.function([sequence.input_var, init.input_var], get_output(rec[h]),
                         allow_input_downcast=True)
     rng = np.random.RandomState(2)
@@ -96,27 +101,63 @@ def test_state_init_and_delayed_states():
 
 
 @pytest.mark.numerics
-def test_nested_recurrence_equals_numpy():
-    """An inner recurrence summing a window of 2 copies of x, inside an outer RNN."""
+@pytest.mark.parametrize("outer_unroll", [True, False], ids=["outer-unrolled", "outer-scan"])
+def test_nested_recurrence_equals_numpy(outer_unroll):
+    """An inner recurrence adding x to itself twice, inside an outer RNN fed 2 * x."""
     x, h_prev, h, _ = _rnn_graph()
     inner_x = InputLayer((None, N_IN))
     inner_acc_prev = InputLayer((None, N_IN))
     inner_acc = ElemwiseSumLayer([inner_acc_prev, inner_x], name="inner_acc")
-    inner = Recurrence(input_nonsequences={inner_x: x}, state_variables={inner_acc: inner_acc_prev},
-                       n_steps=2, batch_size=None, name="inner")
+    inner = Recurrence(input_nonsequences={inner_x: x},
+                       state_variables={inner_acc: inner_acc_prev}, n_steps=2, name="inner")
     # the outer step feeds the last inner accumulator (2 * x) to the RNN instead of x
     doubled = ExpressionLayer(inner[inner_acc], lambda seq: seq[:, -1], output_shape=(None, N_IN))
     total = ElemwiseSumLayer([DenseLayer(doubled, N_HID, nonlinearity=None, b=None),
                               DenseLayer(h_prev, N_HID, nonlinearity=None)])
     h2 = NonlinearityLayer(total, tanh)
     sequence = InputLayer((None, T_, N_IN))
-    outer = Recurrence(input_sequences={x: sequence}, state_variables={h2: h_prev})
+    outer = Recurrence(input_sequences={x: sequence}, state_variables={h2: h_prev},
+                       unroll_scan=outer_unroll)
     f = theano.function([sequence.input_var], get_output(outer[h2]), allow_input_downcast=True)
     inputs = np.random.RandomState(3).randn(B, T_, N_IN)
     w_x = total.input_layers[0].W.get_value()
     w_h, b = total.input_layers[1].W.get_value(), total.input_layers[1].b.get_value()
     np.testing.assert_allclose(f(inputs), _numpy_rnn(2 * inputs, w_x, w_h, b), rtol=1e-4,
                                atol=1e-5)
+
+
+def _numpy_masked_rnn(inputs, mask, w_x, w_h, b, w_out, b_out):
+    """Where mask[:, t] == 0 the state and the readout keep their previous values."""
+    h = np.zeros((inputs.shape[0], w_h.shape[0]))
+    out = np.zeros((inputs.shape[0], w_out.shape[1]))
+    states, outputs = [], []
+    for t in range(inputs.shape[1]):
+        new_h = np.tanh(inputs[:, t] @ w_x + h @ w_h + b)
+        keep = mask[:, t:t + 1] != 0
+        h = np.where(keep, new_h, h)
+        out = np.where(keep, new_h @ w_out + b_out, out)
+        states.append(h)
+        outputs.append(out)
+    return np.stack(states, axis=1), np.stack(outputs, axis=1)
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize("unroll", [True, False], ids=["unrolled", "scan"])
+def test_masked_rnn_equals_numpy_loop(unroll):
+    x, h_prev, h, readout = _rnn_graph()
+    sequence, mask = InputLayer((None, T_, N_IN)), InputLayer((None, T_))
+    rec = Recurrence(input_sequences={x: sequence}, state_variables={h: h_prev},
+                     tracked_outputs=[readout], mask_input=mask, unroll_scan=unroll)
+    f = theano.function([sequence.input_var, mask.input_var],
+                        get_output([rec[h], rec[readout]]), allow_input_downcast=True)
+    rng = np.random.RandomState(4)
+    inputs, mask_value = rng.randn(B, T_, N_IN), rng.randint(0, 2, size=(B, T_))
+    mask_value[0, 0] = 0  # a row that starts masked keeps the zero initial values
+    states, outputs = f(inputs, mask_value)
+    expected = _numpy_masked_rnn(inputs, mask_value, *_weights(h), readout.W.get_value(),
+                                 readout.b.get_value())
+    np.testing.assert_allclose(states, expected[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(outputs, expected[1], rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.numerics
@@ -206,3 +247,36 @@ def test_get_sequence_layers_and_symbolic_n_steps():
     f = theano.function([constant_x.input_var, n_steps], get_output(states[h]),
                         allow_input_downcast=True)
     assert f(np.zeros((2, N_IN)), 4).shape == (2, 4, N_HID)
+
+
+def _dropout_accumulator():
+    """acc' = acc + dropout(x): the running sum of x when dropout is off."""
+    x, acc_prev = InputLayer((None, N_IN)), InputLayer((None, N_IN))
+    acc = ElemwiseSumLayer([acc_prev, DropoutLayer(x, p=0.5)])
+    sequence = InputLayer((None, T_, N_IN))
+    rec = Recurrence(input_sequences={x: sequence}, state_variables={acc: acc_prev})
+    return sequence, rec, acc
+
+
+@pytest.mark.numerics
+def test_only_recurrence_flags_reach_the_one_tick_graph():
+    sequence, rec, acc = _dropout_accumulator()
+    flagged = get_output(rec[acc], recurrence_flags={"deterministic": True})
+    unflagged = get_output(rec[acc], deterministic=True)
+    f = theano.function([sequence.input_var], [flagged, unflagged], allow_input_downcast=True)
+    inputs = np.random.RandomState(5).rand(B, T_, N_IN) + 1
+    with_flag, without_flag = f(inputs)
+    np.testing.assert_allclose(with_flag, np.cumsum(inputs, axis=1), rtol=1e-5)
+    assert not np.allclose(without_flag, np.cumsum(inputs, axis=1))
+
+
+@pytest.mark.numerics
+def test_force_cast_types_casts_new_states_to_the_previous_dtype():
+    prev = InputLayer((None,), name="count_prev")
+    half = ElemwiseSumLayer([CounterLayer(prev)] * 2, coeffs=0.5, name="half")
+    half.output_dtype = "int32"  # 0.5 * (c + c) is float; cast back, it is the count c
+    rec = Recurrence(state_variables={half: prev}, n_steps=3, batch_size=2,
+                     force_cast_types=True)
+    counts = theano.function([], get_output(rec[half]))()
+    assert counts.dtype == np.int32
+    np.testing.assert_array_equal(counts, [[1, 2, 3], [1, 2, 3]])

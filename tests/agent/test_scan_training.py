@@ -1,91 +1,134 @@
-"""The original's test_scan and test_convergence scenarios on the boolean-reasoning problem."""
+r"""Spec 11 test_scan and test_convergence on boolean reasoning, with the TD loss written inline.
+
+The loss is the plain 1-step Q-learning error, written here so that these
+tests check the agent's timeline (rewards, ``is_alive`` and Q-values lined up
+tick by tick) independently of ``agentnet.learning``:
+
+.. math::
+    L = \frac{1}{B} \sum_b \sum_{t < T-1} \text{alive}_{b,t}
+        \left(Q(s_t, a_t) - [r_t + \gamma \, \text{alive}_{b,t+1}
+        \max_a Q(s_{t+1}, a)]\right)^2
+
+with the gradient of the bracket stopped (``consider_constant``).
+"""
 import lasagne
 import numpy as np
 import pytest
 import theano
+import theano.tensor as T
 from lasagne.layers import DenseLayer, InputLayer
-from lasagne.regularization import l2, regularize_network_params
-from lasagne.updates import adadelta
+from lasagne.updates import adam
 
 from agentnet.agent import Agent
-from agentnet.environment import SessionPoolEnvironment
+from agentnet.environment import SessionBatchEnvironment
 from agentnet.experiments.boolean_reasoning import BooleanReasoningEnvironment
-from agentnet.learning import qlearning
 from agentnet.memory import RNNCell
 from agentnet.resolver import EpsilonGreedyResolver
+from agentnet.utils.grad import consider_constant
+
+SESSION_LENGTH = 5  # spec 11 uses 10; 5 ticks halve the unrolled graph to compile
+BATCH_SIZE = 25
+#: With 0.9 or 0.99 (spec 11 uses 0.99) and no target network, the Q-values
+#: of this setting grow without bound after a few hundred updates.
+GAMMA = 0.5
 
 
-def build_training():
-    """Spec 11 test_scan: RNN(64) agent, 1-step Q-learning (gamma 0.99), L2 1e-3, Adadelta."""
-    np.random.seed(0)
-    lasagne.random.set_rng(np.random.RandomState(0))
+def td_loss(qvalues, actions, rewards, is_alive, gamma):
+    """Masked 1-step Q-learning loss, summed over ticks and averaged over sessions."""
+    is_alive = T.cast(is_alive, qvalues.dtype)
+    taken = T.eq(T.arange(qvalues.shape[2])[None, None, :], actions[:, :, None])
+    qvalues_taken = (qvalues * taken).sum(axis=2)
+    # r_t + gamma * max_a Q(s_{t+1}, a); a session that ended has no next value
+    values_next = qvalues[:, 1:].max(axis=2) * is_alive[:, 1:]
+    reference = consider_constant(rewards[:, :-1] + gamma * values_next)
+    errors = (qvalues_taken[:, :-1] - reference) ** 2 * is_alive[:, :-1]
+    return errors.sum(axis=1).mean()
+
+
+def build_agent(epsilon, seed=0):
+    """Spec 11 test_scan's agent: RNN(64) memory, linear Q-values, epsilon-greedy actions."""
+    np.random.seed(seed)
+    lasagne.random.set_rng(np.random.RandomState(seed))
     env = BooleanReasoningEnvironment()
     observation = InputLayer((None,) + tuple(env.observation_shapes), name="observation")
     prev_memory = InputLayer((None, 64), name="prev_memory")
     memory = RNNCell(prev_memory, observation, name="rnn0")
     qvalues = DenseLayer(memory, env.n_actions, nonlinearity=None, name="QEvaluator")
-    resolver = EpsilonGreedyResolver(qvalues, epsilon=theano.shared(np.float32(0.1)),
-                                     name="resolver")
-    agent = Agent(observation, {memory: prev_memory}, qvalues, resolver)
-    (states,), observations, _, actions, qvalue_seq = agent.get_sessions(
-        env, session_length=10, batch_size=env.batch_size)
+    resolver = EpsilonGreedyResolver(qvalues, epsilon=theano.shared(np.float32(epsilon)),
+                                     seed=None, name="resolver")
+    return env, Agent(observation, {memory: prev_memory}, qvalues, resolver)
+
+
+def active_functions(env, agent, gamma, updates_for):
+    """``train() -> (loss, mean session reward)`` and ``play()`` returning the sessions."""
+    (states,), observations, _, actions, qvalues = agent.get_sessions(
+        env, session_length=SESSION_LENGTH, batch_size=env.batch_size)
     rewards = env.get_reward_sequences(states, actions)
     is_alive = env.get_whether_alive(observations)
-    gamma = theano.shared(np.float32(0.99))
-    loss = qlearning.get_elementwise_objective(qvalue_seq, actions, rewards, is_alive,
-                                               gamma_or_gammas=gamma).sum(axis=1).mean()
-    loss += 1e-3 * regularize_network_params(resolver, l2)
-    params = agent.get_all_params(trainable=True)
+    loss = td_loss(qvalues, actions, rewards, is_alive, gamma)
     session_reward = (rewards * is_alive).sum(axis=1).mean()
-    train = theano.function([], [loss, session_reward],
-                            updates=adadelta(loss, params, learning_rate=0.1))
-    evaluate = theano.function([], [loss, session_reward])
-    play = theano.function([], [observations, actions, rewards, is_alive])
-    return env, agent, train, evaluate, play
+    updates = updates_for(loss, agent.get_all_params(trainable=True))
+    train = theano.function([], [loss, session_reward], updates=updates)
+    play = theano.function([], [observations, actions, rewards, is_alive, loss, session_reward])
+    return train, play
 
 
-def replay_training(agent, pool):
-    """Q-learning on the sessions stored in ``pool`` (replay mode), same loss as test_scan."""
-    _, _, _, _, qvalue_seq = agent.get_sessions(pool, session_length=10,
-                                                 experience_replay=True)
-    loss = qlearning.get_elementwise_objective(qvalue_seq, pool.actions[0], pool.rewards,
-                                               pool.is_alive, gamma_or_gammas=0.99)
-    loss = loss.sum(axis=1).mean()
-    params = agent.get_all_params(trainable=True)
-    return theano.function([], loss, updates=adadelta(loss, params, learning_rate=0.1))
+def _adam(loss, params):
+    return adam(loss, params, learning_rate=2e-3)
+
+
+def replayed_loss(agent, recorded, gamma):
+    """Compile the TD loss of recorded sessions, replayed through the agent."""
+    observations, actions, rewards, is_alive = [
+        theano.shared(value) for value in recorded[:2]] + list(recorded[2:4])
+    batch = SessionBatchEnvironment(observations, [(8,)], actions)
+    _, _, _, replayed_actions, qvalues = agent.get_sessions(
+        batch, session_length=SESSION_LENGTH, experience_replay=True)
+    return theano.function([], td_loss(qvalues, replayed_actions, rewards, is_alive, gamma))
 
 
 @pytest.mark.slow
-def test_training_runs_and_the_loss_of_recorded_sessions_goes_down():
-    """test_scan's 50 epochs, then the loss on a fixed recorded batch falls when trained on."""
-    env, agent, train, evaluate, play = build_training()
-    for _ in range(50):
-        env.generate_new_data_batch(25)
-        train()
-    env.generate_new_data_batch(25)
-    observations, actions, rewards, is_alive = play()
-    pool = SessionPoolEnvironment(observations=agent.observation_layers,
-                                  actions=agent.action_layers, agent_memories=[])
-    pool.load_sessions([observations], [actions], rewards, is_alive)
-    step = replay_training(agent, pool)
-    losses = [float(step()) for _ in range(30)]
-    assert losses[-1] < 0.85 * losses[0], losses
-    assert np.mean(np.diff(losses) < 0) >= 0.9, losses
+def test_td_loss_of_random_play_goes_down():
+    """Q-learning from uniformly random play (off-policy, so the data does not drift).
+
+    Averages over 30 batches of 25 sessions smooth the reward noise. The loss
+    of a held-out recorded batch, replayed through the agent, falls too; before
+    training it equals the loss computed while that batch was played.
+    """
+    env, agent = build_agent(epsilon=1.0)
+    train, play = active_functions(env, agent, GAMMA, _adam)
+    env.generate_new_data_batch(500)
+    held_out = play()
+    evaluate = replayed_loss(agent, held_out, GAMMA)
+    before = float(evaluate())
+    np.testing.assert_allclose(before, held_out[4], rtol=1e-4)
+    losses = []
+    for _ in range(300):
+        env.generate_new_data_batch(BATCH_SIZE)
+        losses.append(float(train()[0]))
+    assert np.mean(losses[-30:]) < np.mean(losses[:30]), losses
+    assert float(evaluate()) < 0.95 * before
 
 
 @pytest.mark.slow
 def test_greedy_reward_improves():
-    """Spec 11 test_convergence, shortened: greedy play beats its untrained self."""
-    env, agent, train, evaluate, _ = build_training()
+    """Spec 11 test_convergence, shortened: greedy play beats its untrained self.
+
+    Untrained greedy agents score between -3.3 and 0.7 per session over the
+    seeds we tried; the best policy scores about 3 (open X1, then the
+    category it implies).
+    """
+    env, agent = build_agent(epsilon=0.1)
+    train, play = active_functions(env, agent, GAMMA, _adam)
     epsilon = agent.action_layers[0].epsilon
     epsilon.set_value(np.float32(0))
     env.generate_new_data_batch(500)
-    before = float(evaluate()[1])
+    before = float(play()[5])
     for step in range(400):
         epsilon.set_value(np.float32(0.05 + 0.45 * np.exp(-step / 200.)))
-        env.generate_new_data_batch(25)
+        env.generate_new_data_batch(BATCH_SIZE)
         train()
     epsilon.set_value(np.float32(0))
     env.generate_new_data_batch(500)
-    after = float(evaluate()[1])
-    assert after > before + 1.0, (before, after)
+    after = float(play()[5])
+    assert after > 1.0 and after > before + 0.5, (before, after)
