@@ -156,7 +156,7 @@ class EnvPool(object):
         Returns
         -------
         observations : array [n_games, n_steps, *obs_shape]
-        actions : array [n_games, n_steps]
+        actions : array [n_games, n_steps, *action_shape]
         rewards : array [n_games, n_steps]
         memories : list of arrays [n_games, n_steps, *memory_shape]
             Memory after each tick.
@@ -177,7 +177,8 @@ class EnvPool(object):
         memory_logs = [np.stack([tick[k] for tick in memories], axis=1)
                        for k in range(len(self.prev_memory_states))]
         return (np.stack([np.asarray(o) for o in observations], axis=1),
-                np.asarray(actions).T, np.asarray(rewards, dtype="float64").T, memory_logs,
+                np.stack([np.asarray(a) for a in actions], axis=1),
+                np.asarray(rewards, dtype="float64").T, memory_logs,
                 np.asarray(alive, dtype="uint8").T, tuple(tuple(i) for i in infos))
 
     def update(self, n_steps=100, append=False, max_size=None, add_last_observation=True,
