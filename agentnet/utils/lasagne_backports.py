@@ -1,9 +1,10 @@
 r"""Lasagne APIs newer than Lasagne 0.1, written for AgentNet from their documented behaviour.
 
-AgentNet and code written for Lasagne's later versions use layers that the
+AgentNet and code written for later Lasagne versions use layers that the
 only PyPI release of Lasagne (0.1) lacks. They are defined here, once, and
 :func:`install` (run by the start-up import hook right after ``import
-lasagne``) makes them reachable where later Lasagne versions keep them:
+lasagne``, and again by ``import agentnet``) makes them reachable where later
+Lasagne versions keep them:
 
 ==========================  ===============================================
 name                        where
@@ -20,13 +21,19 @@ name                        where
 ==========================  ===============================================
 
 Names Lasagne already has are left alone; ``DenseLayer`` is replaced by the
-subclass here only when it has no ``num_leading_axes`` parameter. This
-module imports only numpy, Theano and Lasagne: the hook runs it while
-``agentnet`` may still be importing.
+subclass defined here only when Lasagne's own has no ``num_leading_axes``
+parameter (with the default ``num_leading_axes=1`` the two behave alike).
+``lasagne.random.get_rng``/``set_rng`` already exist in 0.1 and need no
+backport.
+
+This module imports only the standard library, numpy, Theano and Lasagne:
+the hook may run it while ``agentnet`` itself is still importing.
 """
+import functools
 import inspect
 import sys
 import types
+from importlib.machinery import ModuleSpec
 
 import numpy as np
 import theano
@@ -40,75 +47,179 @@ __all__ = ["ScaleLayer", "BiasLayer", "ExpressionLayer", "DenseLayer", "BatchNor
 
 
 def elu(x):
-    r"""Exponential linear unit (Clevert et al. 2016): :math:`x` if :math:`x > 0`, else
-    :math:`e^x - 1`."""
-    return T.switch(x > 0, x, T.expm1(x))
+    r"""Exponential linear unit (Clevert et al. 2016).
 
-
-def _shared_axes(shared_axes, ndim):
-    """'auto' shares every axis but the second (batch and spatial axes); an int is one axis."""
-    if isinstance(shared_axes, str):
-        if shared_axes != "auto":
-            raise ValueError("`shared_axes` must be 'auto', an int or a tuple of ints, got %r"
-                             % shared_axes)
-        return (0,) + tuple(range(2, ndim))
-    if isinstance(shared_axes, int):
-        return (shared_axes,)
-    return tuple(shared_axes)
-
-
-def _parameter_shape(input_shape, shared_axes, layer_name):
-    shape = tuple(size for axis, size in enumerate(input_shape) if axis not in shared_axes)
-    if any(size is None for size in shape):
-        raise ValueError("%s: every axis not in shared_axes must have a known size; input shape "
-                         "%s with shared_axes %s" % (layer_name, input_shape, shared_axes))
-    return shape
-
-
-def _broadcast_to_input(param, shared_axes, ndim):
-    """dimshuffle a parameter over the non-shared axes so it broadcasts over the input."""
-    param_axes = iter(range(param.ndim))
-    pattern = ["x" if axis in shared_axes else next(param_axes) for axis in range(ndim)]
-    return param.dimshuffle(*pattern)
-
-
-class ScaleLayer(Layer):
-    r"""Multiply the input by learned scales: :math:`y = x \odot s`.
+    .. math::
+        \mathrm{elu}(x) = \begin{cases} x & x > 0 \\ e^x - 1 & x \le 0 \end{cases}
 
     Parameters
     ----------
-    incoming : layer
-    scales : initializer, array or shared variable
-        Parameter ``scales`` (not regularizable), of the shape of the input's
-        non-shared axes.
+    x : tensor of any shape, float
+
+    Returns
+    -------
+    tensor of the same shape and dtype
+
+    References
+    ----------
+    D.-A. Clevert, T. Unterthiner, S. Hochreiter. Fast and accurate deep
+    network learning by exponential linear units (ELUs). ICLR 2016.
+    """
+    # expm1 keeps precision for small negative x, where e^x - 1 cancels.
+    return T.switch(x > 0, x, T.expm1(x))
+
+
+# ---------------------------------------------------------------- argument checks
+
+def _check_keywords(init_method):
+    """Turn a misspelled layer keyword into a TypeError with a did-you-mean hint.
+
+    Lasagne 0.1's ``Layer.__init__`` takes only ``name``; anything else would
+    otherwise fail there with a message that names neither the layer nor the
+    intended keyword.
+    """
+    known = [p for p in inspect.signature(init_method).parameters
+             if p not in ("self", "kwargs")] + ["name"]
+    layer_name = init_method.__qualname__.split(".")[0]
+
+    @functools.wraps(init_method)
+    def checked(self, *args, **kwargs):
+        for keyword in kwargs:
+            if keyword not in known:
+                raise TypeError(_unknown_keyword(layer_name, keyword, known))
+        return init_method(self, *args, **kwargs)
+    return checked
+
+
+def _unknown_keyword(layer_name, keyword, known):
+    import difflib  # only on the error path: keeps `import lasagne` cheap
+    message = "%s() got an unexpected keyword argument '%s'" % (layer_name, keyword)
+    close = difflib.get_close_matches(keyword, known, n=1, cutoff=0.6)
+    return message + ("; did you mean '%s'?" % close[0] if close else "")
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _resolve_axes(axes, ndim, argument):
+    """'auto' (every axis but 1), an int or a sequence of ints -> sorted non-negative axes."""
+    if isinstance(axes, str):
+        if axes != "auto":
+            raise ValueError("`%s` must be 'auto', an int or a tuple of ints, got %r"
+                             % (argument, axes))
+        return (0,) + tuple(range(2, ndim))
+    axes = (axes,) if _is_int(axes) else axes
+    if not isinstance(axes, (tuple, list)) or not all(_is_int(a) for a in axes):
+        raise TypeError("`%s` must be 'auto', an int or a tuple of ints, got %r"
+                        % (argument, axes))
+    if any(not -ndim <= a < ndim for a in axes):
+        raise ValueError("`%s` must name axes of the %i-d input, got %r" % (argument, ndim, axes))
+    return tuple(sorted(set(a % ndim for a in axes)))
+
+
+def _parameter_shape(input_shape, shared_axes, layer_name):
+    """The input shape without the shared axes; those sizes must be known."""
+    shape = tuple(size for axis, size in enumerate(input_shape) if axis not in shared_axes)
+    if any(size is None for size in shape):
+        raise ValueError("%s needs a known size on every axis it does not share; input shape %s "
+                         "with shared axes %s" % (layer_name, _shape_str(input_shape),
+                                                  shared_axes))
+    return shape
+
+
+def _shape_str(shape):
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _spread(param, shared_axes, ndim):
+    """dimshuffle a per-unit parameter so that it broadcasts over the shared axes."""
+    param_axes = iter(range(param.ndim))
+    return param.dimshuffle(*["x" if axis in shared_axes else next(param_axes)
+                              for axis in range(ndim)])
+
+
+# ---------------------------------------------------------------- elementwise layers
+
+class ScaleLayer(Layer):
+    r"""Multiply the input by learned per-unit scales.
+
+    .. math::
+        y = x \odot s
+
+    with :math:`s` broadcast over ``shared_axes``.
+
+    Parameters
+    ----------
+    incoming : layer or shape tuple
+        Input of shape ``[d_0, d_1, ...]``.
+    scales : initializer, numpy array or shared variable
+        Parameter ``scales`` (tags: trainable, not regularizable), of the
+        input's shape without the shared axes; ``Constant(1)`` by default.
     shared_axes : 'auto', int or tuple of ints
-        Axes over which a scale is shared; 'auto' = all but axis 1.
+        Axes over which one scale is shared. 'auto' shares every axis but
+        axis 1: axis 0 of a ``[batch, units]`` input, axes ``(0, 2, 3)`` of a
+        ``[batch, channels, rows, cols]`` input (one scale per channel).
+    **kwargs
+        ``name``.
+
+    Raises
+    ------
+    ValueError
+        When a non-shared axis has an unknown (None) size or an axis is out
+        of range.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer
+    >>> layer = ScaleLayer(InputLayer((None, 3, 5, 5)))
+    >>> layer.scales.get_value().shape
+    (3,)
     """
 
+    @_check_keywords
     def __init__(self, incoming, scales=init.Constant(1), shared_axes="auto", **kwargs):
         super(ScaleLayer, self).__init__(incoming, **kwargs)
-        self.shared_axes = _shared_axes(shared_axes, len(self.input_shape))
+        self.shared_axes = _resolve_axes(shared_axes, len(self.input_shape), "shared_axes")
         shape = _parameter_shape(self.input_shape, self.shared_axes, "ScaleLayer")
         self.scales = self.add_param(scales, shape, "scales", regularizable=False)
 
     def get_output_for(self, input, **kwargs):
-        return input * _broadcast_to_input(self.scales, self.shared_axes, input.ndim)
+        return input * _spread(self.scales, self.shared_axes, input.ndim)
 
 
 class BiasLayer(Layer):
-    r"""Add a learned bias: :math:`y = x + b` (identity when ``b`` is None).
+    r"""Add a learned per-unit bias.
+
+    .. math::
+        y = x + b
+
+    with :math:`b` broadcast over ``shared_axes``; the identity when ``b``
+    is None.
 
     Parameters
     ----------
-    incoming : layer
-    b : initializer, array, shared variable or None
-        Parameter ``b`` (not regularizable).
+    incoming : layer or shape tuple
+        Input of shape ``[d_0, d_1, ...]``.
+    b : initializer, numpy array, shared variable or None
+        Parameter ``b`` (tags: trainable, not regularizable), of the input's
+        shape without the shared axes; ``Constant(0)`` by default.
     shared_axes : 'auto', int or tuple of ints
+        As in :class:`ScaleLayer`.
+    **kwargs
+        ``name``.
+
+    Raises
+    ------
+    ValueError
+        When a non-shared axis has an unknown (None) size or an axis is out
+        of range.
     """
 
+    @_check_keywords
     def __init__(self, incoming, b=init.Constant(0), shared_axes="auto", **kwargs):
         super(BiasLayer, self).__init__(incoming, **kwargs)
-        self.shared_axes = _shared_axes(shared_axes, len(self.input_shape))
+        self.shared_axes = _resolve_axes(shared_axes, len(self.input_shape), "shared_axes")
         self.b = None
         if b is not None:
             shape = _parameter_shape(self.input_shape, self.shared_axes, "BiasLayer")
@@ -117,70 +228,174 @@ class BiasLayer(Layer):
     def get_output_for(self, input, **kwargs):
         if self.b is None:
             return input
-        return input + _broadcast_to_input(self.b, self.shared_axes, input.ndim)
+        return input + _spread(self.b, self.shared_axes, input.ndim)
 
 
-def _probe_shape(function, input_shape, fill):
-    dummy = np.zeros([fill if size is None else size for size in input_shape],
-                     dtype=theano.config.floatX)
-    return tuple(function(theano.shared(dummy)).shape.eval())
+# ---------------------------------------------------------------- ExpressionLayer
+
+# The 'auto' shape probe runs on a tiny dummy array: the Python linker
+# avoids a C compile (seconds) for a graph that is evaluated once.
+_PROBE_MODE = theano.compile.mode.Mode(linker="py", optimizer="fast_compile")
+
+
+def _probe_output_shape(function, input_shape):
+    """Apply ``function`` to zeros; sizes that follow an unknown input size become None."""
+    fills = (2, 3) if None in input_shape else (1,)
+    probes = []
+    for fill in fills:
+        dummy = T.constant(np.zeros([fill if s is None else s for s in input_shape],
+                                    dtype=theano.config.floatX))
+        probes.append(tuple(theano.function([], function(dummy).shape, mode=_PROBE_MODE)()))
+    return tuple(int(size) if all(p[axis] == size for p in probes) else None
+                 for axis, size in enumerate(probes[0]))
+
+
+def _check_output_shape_spec(output_shape):
+    if isinstance(output_shape, str):
+        if output_shape == "auto":
+            return
+        raise ValueError("`output_shape` must be None, 'auto', a tuple or a callable, got %r"
+                         % output_shape)
+    if output_shape is None or callable(output_shape):
+        return
+    if not isinstance(output_shape, (tuple, list)) or \
+            not all(s is None or _is_int(s) for s in output_shape):
+        raise TypeError("`output_shape` must be None, 'auto', a tuple of ints/None or a "
+                        "callable, got %r" % (output_shape,))
 
 
 class ExpressionLayer(Layer):
-    """A layer computing ``function(input)`` for any Theano expression.
+    r"""A layer computing any Theano expression of its input.
+
+    .. math::
+        y = f(x)
 
     Parameters
     ----------
-    incoming : layer
+    incoming : layer or shape tuple
     function : callable
-        Symbolic tensor in, symbolic tensor out.
+        Symbolic tensor in, symbolic tensor out, e.g. ``lambda x: x.max(1)``.
     output_shape : None, 'auto', tuple or callable
-        None: same as the input; 'auto': found by applying ``function`` to
-        zeros (dimensions that follow the input's unknown sizes become None);
-        a tuple: that shape; a callable: ``output_shape(input_shape)``.
+        ``None``: the output has the input's shape. ``'auto'``: found once
+        per input shape by applying ``function`` to zeros (unknown input
+        sizes are tried with 2 and 3; output sizes that follow them are
+        None). A tuple: that shape. A callable: ``output_shape(input_shape)``.
+    **kwargs
+        ``name``.
+
+    Raises
+    ------
+    TypeError
+        When ``function`` is not callable or ``output_shape`` is of the
+        wrong type.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer
+    >>> ExpressionLayer(InputLayer((None, 4, 5)), lambda x: x.max(axis=1),
+    ...                 output_shape="auto").output_shape
+    (None, 5)
     """
 
+    @_check_keywords
     def __init__(self, incoming, function, output_shape=None, **kwargs):
         super(ExpressionLayer, self).__init__(incoming, **kwargs)
+        if not callable(function):
+            raise TypeError("`function` must be callable (a tensor in, a tensor out), got %s"
+                            % type(function).__name__)
+        _check_output_shape_spec(output_shape)
         self.function = function
-        if isinstance(output_shape, str) and output_shape != "auto":
-            raise ValueError("`output_shape` must be None, 'auto', a tuple or a callable, got %r"
-                             % output_shape)
         self._output_shape = output_shape
+        self._probed_shapes = {}
 
     def get_output_shape_for(self, input_shape):
-        if self._output_shape is None:
+        spec = self._output_shape
+        if spec is None:
             return input_shape
-        if callable(self._output_shape):
-            return tuple(self._output_shape(input_shape))
-        if isinstance(self._output_shape, str):
-            first, second = (_probe_shape(self.function, input_shape, fill) for fill in (2, 3))
-            return tuple(a if a == b else None for a, b in zip(first, second))
-        return tuple(self._output_shape)
+        if isinstance(spec, str):
+            key = tuple(input_shape)
+            if key not in self._probed_shapes:
+                self._probed_shapes[key] = _probe_output_shape(self.function, key)
+            return self._probed_shapes[key]
+        if callable(spec):
+            return tuple(spec(input_shape))
+        return tuple(spec)
 
     def get_output_for(self, input, **kwargs):
         return self.function(input)
 
 
-class DenseLayer(_Lasagne01DenseLayer):
-    r"""Lasagne 0.1's ``DenseLayer`` plus ``num_leading_axes``.
+# ---------------------------------------------------------------- DenseLayer
 
-    The first ``num_leading_axes`` axes are kept (each position gets the same
-    dense transform); the remaining axes are flattened into the input units:
-    input ``[d_0, ..., d_{n-1}, rest...]`` gives ``[d_0, ..., d_{n-1}, num_units]``
-    with :math:`y = f(\mathrm{flat}(x) W + b)`. A negative value counts from
-    the end (``-1``: all axes but the last are leading). With the default 1 it
-    is Lasagne 0.1's layer.
+def _leading_axes(num_leading_axes, ndim):
+    """Resolve a possibly negative ``num_leading_axes`` against an ``ndim``-d input."""
+    if not _is_int(num_leading_axes):
+        raise TypeError("`num_leading_axes` must be an int, got %r" % (num_leading_axes,))
+    if not -ndim <= num_leading_axes < ndim:
+        raise ValueError("`num_leading_axes` must be in [-%i, %i) for a %i-d input (at least "
+                         "one trailing axis), got %i" % (ndim, ndim, ndim, num_leading_axes))
+    return num_leading_axes % ndim
+
+
+class DenseLayer(_Lasagne01DenseLayer):
+    r"""Lasagne 0.1's fully connected layer plus ``num_leading_axes``.
+
+    The first ``num_leading_axes`` axes are kept and every position along
+    them gets the same affine map; the remaining axes are flattened into the
+    input units:
+
+    .. math::
+        y_{i_0 \dots i_{n-1}} = f\left(\mathrm{flat}(x_{i_0 \dots i_{n-1}}) W + b\right)
+
+    so an input ``[d_0, ..., d_{n-1}, r_0, r_1, ...]`` gives
+    ``[d_0, ..., d_{n-1}, num_units]`` with ``W`` of shape
+    ``(r_0 * r_1 * ..., num_units)``.
+
+    Parameters
+    ----------
+    incoming : layer or shape tuple
+    num_units : int
+        Output units.
+    W : initializer, numpy array or shared variable
+        Parameter ``W`` (trainable, regularizable).
+    b : initializer, numpy array, shared variable or None
+        Parameter ``b`` of shape ``(num_units,)`` (trainable, not
+        regularizable); None for no bias.
+    nonlinearity : callable or None
+        :math:`f`; None is the identity.
+    num_leading_axes : int
+        Axes kept as they are (1: Lasagne 0.1's behaviour). A negative value
+        counts from the end: ``-1`` keeps every axis but the last. 0 flattens
+        the whole input into one vector.
+    **kwargs
+        ``name``.
+
+    Raises
+    ------
+    ValueError
+        When ``num_leading_axes`` leaves no trailing axis, a trailing axis
+        has an unknown size or ``num_units`` is not positive.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer
+    >>> DenseLayer(InputLayer((None, 7, 3)), 5, num_leading_axes=2).output_shape
+    (None, 7, 5)
     """
 
+    @_check_keywords
     def __init__(self, incoming, num_units, W=init.GlorotUniform(), b=init.Constant(0.),
                  nonlinearity=nonlinearities.rectify, num_leading_axes=1, **kwargs):
+        # Lasagne 0.1's __init__ sizes W for exactly one leading axis, so it is skipped.
         Layer.__init__(self, incoming, **kwargs)
-        self.num_leading_axes = _leading_axes(num_leading_axes, len(self.input_shape))
-        trailing = self.input_shape[self.num_leading_axes:]
+        if not _is_int(num_units) or num_units <= 0:
+            raise ValueError("`num_units` must be a positive int, got %r" % (num_units,))
+        leading = _leading_axes(num_leading_axes, len(self.input_shape))
+        trailing = self.input_shape[leading:]
         if any(size is None for size in trailing):
-            raise ValueError("DenseLayer needs known sizes for the axes after the %i leading "
-                             "one(s); input shape %s" % (self.num_leading_axes, self.input_shape))
+            raise ValueError("DenseLayer needs known sizes on the axes after the %i leading "
+                             "one(s); input shape %s" % (leading, _shape_str(self.input_shape)))
+        self.num_leading_axes = num_leading_axes
         self.nonlinearity = nonlinearities.identity if nonlinearity is None else nonlinearity
         self.num_units = num_units
         self.W = self.add_param(W, (int(np.prod(trailing)), num_units), name="W")
@@ -188,67 +403,85 @@ class DenseLayer(_Lasagne01DenseLayer):
                                                        regularizable=False)
 
     def get_output_shape_for(self, input_shape):
-        return tuple(input_shape[:self.num_leading_axes]) + (self.num_units,)
+        leading = _leading_axes(self.num_leading_axes, len(input_shape))
+        return tuple(input_shape[:leading]) + (self.num_units,)
 
     def get_output_for(self, input, **kwargs):
-        if input.ndim > self.num_leading_axes + 1:
-            input = input.flatten(self.num_leading_axes + 1)
+        leading = _leading_axes(self.num_leading_axes, input.ndim)
+        if input.ndim > leading + 1:
+            input = input.flatten(leading + 1)
         activation = T.dot(input, self.W)
         if self.b is not None:
             activation = activation + self.b
         return self.nonlinearity(activation)
 
 
-def _leading_axes(num_leading_axes, ndim):
-    resolved = num_leading_axes + ndim if num_leading_axes < 0 else num_leading_axes
-    if not 0 < resolved < ndim:
-        raise ValueError("`num_leading_axes` must leave at least one leading and one trailing "
-                         "axis of a %i-d input, got %i" % (ndim, num_leading_axes))
-    return resolved
-
+# ---------------------------------------------------------------- batch normalisation
 
 class BatchNormLayer(Layer):
     r"""Batch normalisation (Ioffe & Szegedy 2015).
 
     .. math::
-        y = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} \gamma + \beta
+        y = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} \, \gamma + \beta
 
-    In training :math:`\mu, \sigma^2` are the batch statistics over ``axes``
-    and the running averages are updated as :math:`m \leftarrow (1-\alpha) m +
-    \alpha \mu` (through default updates that ``theano.function`` applies by
-    itself); with ``deterministic=True`` the running averages are used.
+    where :math:`\mu, \sigma^2` are computed over ``axes`` and
+    :math:`\gamma, \beta` broadcast over them. In training (the default)
+    :math:`\mu, \sigma^2` are the batch statistics and the running averages
+    move towards them,
+
+    .. math::
+        m \leftarrow (1 - \alpha)\, m + \alpha\, \mu_{batch}, \qquad
+        s \leftarrow (1 - \alpha)\, s + \alpha\, (\sigma^2_{batch} + \epsilon)^{-1/2},
+
+    through ``default_update`` s on clones of ``mean`` and ``inv_std`` that
+    ``theano.function`` applies at every call without being told. With
+    ``deterministic=True`` the stored ``mean`` and ``inv_std`` are used and
+    not updated.
 
     Parameters
     ----------
-    incoming : layer
+    incoming : layer or shape tuple
+        Input ``[d_0, d_1, ...]``.
     axes : 'auto', int or tuple of ints
-        Axes to normalise over; 'auto' = all but axis 1.
+        Axes to normalise over; 'auto' = every axis but 1 (per unit for
+        ``[batch, units]``, per channel for ``[batch, channels, rows, cols]``).
     epsilon : float
+        Added to the variance, 1e-4.
     alpha : float
-        Running-average rate.
-    beta, gamma : initializers or None
-        Shift and scale (trainable); None removes them.
-    mean, inv_std : initializers
-        Running averages (not trainable).
+        Running-average rate, 0.1.
+    beta : initializer, array, shared variable or None
+        Shift :math:`\beta` (trainable, not regularizable); None removes it.
+    gamma : initializer, array, shared variable or None
+        Scale :math:`\gamma` (trainable, regularizable); None removes it.
+    mean, inv_std : initializer, array or shared variable
+        Running averages :math:`m` and :math:`s` (not trainable).
+    **kwargs
+        ``name``.
 
     Notes
     -----
-    ``get_output`` flags: ``deterministic``, ``batch_norm_use_averages``
-    (default: ``deterministic``) and ``batch_norm_update_averages`` (default:
-    not ``deterministic``).
+    Flags read from ``lasagne.layers.get_output(..., **flags)``:
+    ``deterministic`` (default False), ``batch_norm_use_averages`` (default:
+    ``deterministic``) and ``batch_norm_update_averages`` (default: not
+    ``deterministic``).
+
+    References
+    ----------
+    S. Ioffe, C. Szegedy. Batch normalization: accelerating deep network
+    training by reducing internal covariate shift. ICML 2015.
     """
 
+    @_check_keywords
     def __init__(self, incoming, axes="auto", epsilon=1e-4, alpha=0.1, beta=init.Constant(0),
                  gamma=init.Constant(1), mean=init.Constant(0), inv_std=init.Constant(1),
                  **kwargs):
         super(BatchNormLayer, self).__init__(incoming, **kwargs)
-        self.axes = _shared_axes(axes, len(self.input_shape))
+        self.axes = _resolve_axes(axes, len(self.input_shape), "axes")
         self.epsilon, self.alpha = epsilon, alpha
         shape = _parameter_shape(self.input_shape, self.axes, "BatchNormLayer")
         self.beta = None if beta is None else self.add_param(beta, shape, "beta",
                                                              regularizable=False)
-        self.gamma = None if gamma is None else self.add_param(gamma, shape, "gamma",
-                                                               regularizable=False)
+        self.gamma = None if gamma is None else self.add_param(gamma, shape, "gamma")
         self.mean = self.add_param(mean, shape, "mean", trainable=False, regularizable=False)
         self.inv_std = self.add_param(inv_std, shape, "inv_std", trainable=False,
                                       regularizable=False)
@@ -260,40 +493,67 @@ class BatchNormLayer(Layer):
         update_averages = not deterministic if batch_norm_update_averages is None \
             else batch_norm_update_averages
         batch_mean = input.mean(self.axes)
+        # inv_std = 1 / sqrt(var + eps)
         batch_inv_std = T.inv(T.sqrt(input.var(self.axes) + self.epsilon))
         mean, inv_std = (self.mean, self.inv_std) if use_averages else (batch_mean, batch_inv_std)
         if update_averages:
-            mean, inv_std = self._with_running_updates(mean, inv_std, batch_mean, batch_inv_std,
-                                                       use_averages)
+            mean = mean + 0 * self._running_average(self.mean, batch_mean)
+            inv_std = inv_std + 0 * self._running_average(self.inv_std, batch_inv_std)
         return self._normalize(input, mean, inv_std)
 
-    def _with_running_updates(self, mean, inv_std, batch_mean, batch_inv_std, use_averages):
-        """Attach the running-average updates to the graph through clones with default updates."""
-        running = []
-        for average, batch_value in ((self.mean, batch_mean), (self.inv_std, batch_inv_std)):
-            clone = theano.clone(average, share_inputs=False)
-            clone.default_update = (1 - self.alpha) * clone + self.alpha * batch_value
-            running.append(clone)
-        if use_averages:
-            return running
-        return mean + 0 * running[0], inv_std + 0 * running[1]
+    def _running_average(self, average, batch_value):
+        """A clone of ``average`` whose default update moves it towards ``batch_value``.
+
+        The clone shares the storage of ``average``; the update lives on the
+        clone so that only functions built from this output apply it.
+        Adding ``0 * clone`` to the output puts the clone in the graph.
+        """
+        clone = theano.clone(average, share_inputs=False)
+        # m <- (1 - alpha) m + alpha * batch statistic
+        clone.default_update = (1 - self.alpha) * clone + self.alpha * batch_value
+        return clone
 
     def _normalize(self, input, mean, inv_std):
         def spread(param):
-            return _broadcast_to_input(param, self.axes, input.ndim)
+            return _spread(param, self.axes, input.ndim)
         gamma = 1 if self.gamma is None else spread(self.gamma)
         beta = 0 if self.beta is None else spread(self.beta)
         return (input - spread(mean)) * (gamma * spread(inv_std)) + beta
 
 
 def batch_norm(layer, **kwargs):
-    """Batch-normalise ``layer``'s pre-activation: drop its bias, normalise, re-apply its
-    nonlinearity.
+    r"""Batch-normalise a layer's pre-activation.
 
-    Returns the new output layer (a ``NonlinearityLayer``, or the
-    ``BatchNormLayer`` when ``layer`` had no nonlinearity). ``kwargs`` go to
-    :class:`BatchNormLayer`.
+    ``layer``'s bias ``b`` is removed (the normalisation's :math:`\beta`
+    replaces it) and its nonlinearity set to the identity; a
+    :class:`BatchNormLayer` follows it and a ``NonlinearityLayer`` applies
+    the original nonlinearity:
+
+    .. math::
+        f(x W + b) \;\to\; f(\mathrm{BN}(x W))
+
+    Parameters
+    ----------
+    layer : layer
+        Modified in place (``b`` and ``nonlinearity`` attributes, if any).
+    **kwargs
+        Passed to :class:`BatchNormLayer`; ``name`` defaults to
+        ``layer.name + '_bn'`` and the nonlinearity layer gets
+        ``<bn name>_nonlin``.
+
+    Returns
+    -------
+    layer
+        The ``NonlinearityLayer`` when ``layer`` had a nonlinearity, else the
+        ``BatchNormLayer``.
+
+    Raises
+    ------
+    TypeError
+        When ``layer`` is not a Lasagne layer.
     """
+    if not isinstance(layer, Layer):
+        raise TypeError("`layer` must be a lasagne layer, got %s" % type(layer).__name__)
     nonlinearity = getattr(layer, "nonlinearity", None)
     if nonlinearity is not None:
         layer.nonlinearity = nonlinearities.identity
@@ -302,25 +562,78 @@ def batch_norm(layer, **kwargs):
         layer.b = None
     name = kwargs.pop("name", None) or (layer.name and layer.name + "_bn")
     normalized = BatchNormLayer(layer, name=name, **kwargs)
-    if nonlinearity is None or nonlinearity is nonlinearities.identity:
+    if nonlinearity is None:
         return normalized
     return NonlinearityLayer(normalized, nonlinearity, name=name and name + "_nonlin")
 
 
+# ---------------------------------------------------------------- standardize
+
+def _fixed_values(value, shape, argument):
+    """``value`` as a floatX array of the parameter ``shape`` (scalars broadcast)."""
+    if isinstance(value, theano.Variable):
+        raise TypeError("`%s` must be a number or numpy array: Lasagne 0.1 parameters cannot be "
+                        "symbolic, got %s" % (argument, type(value).__name__))
+    array = np.asarray(value, dtype=theano.config.floatX)
+    try:
+        return np.array(np.broadcast_to(array, shape))
+    except ValueError:
+        raise ValueError("`%s` of shape %s does not broadcast to the per-unit shape %s"
+                         % (argument, _shape_str(array.shape), _shape_str(shape))) from None
+
+
+def _freeze(layer, param):
+    layer.params[param].discard("trainable")
+    return layer
+
+
 def standardize(layer, offset, scale, shared_axes="auto", name=None):
-    r"""Fixed standardisation :math:`y = (x - \text{offset}) / \text{scale}`.
+    r"""Standardise with fixed statistics: :math:`y = (x - \text{offset}) / \text{scale}`.
 
-    A ``BiasLayer`` with ``-offset`` followed by a ``ScaleLayer`` with
-    ``1 / scale``, both non-trainable.
+    Built as a :class:`BiasLayer` holding ``-offset`` followed by a
+    :class:`ScaleLayer` holding ``1 / scale``, both with their parameter
+    marked non-trainable (so ``get_all_params(trainable=True)`` skips them
+    but ``get_all_param_values`` saves them).
+
+    Parameters
+    ----------
+    layer : layer or shape tuple
+        Input ``[d_0, d_1, ...]``.
+    offset, scale : number or numpy array
+        Broadcast to the input's shape without ``shared_axes`` (e.g. per
+        channel). ``scale`` must be non-zero.
+    shared_axes : 'auto', int or tuple of ints
+        As in :class:`ScaleLayer`.
+    name : str or None
+        The layers are named ``<name>_offset`` and ``<name>_scale``.
+
+    Returns
+    -------
+    ScaleLayer
+        The output layer; its ``input_layer`` is the ``BiasLayer``.
+
+    Raises
+    ------
+    TypeError
+        When ``offset`` or ``scale`` is symbolic.
+    ValueError
+        When they do not broadcast to the per-unit shape or ``scale`` has a
+        zero.
     """
-    shifted = BiasLayer(layer, -np.asarray(offset, dtype=theano.config.floatX), shared_axes,
-                        name=name and name + "_offset")
-    shifted.params[shifted.b].discard("trainable")
-    scaled = ScaleLayer(shifted, 1 / np.asarray(scale, dtype=theano.config.floatX), shared_axes,
+    input_shape = layer.output_shape if isinstance(layer, Layer) else tuple(layer)
+    axes = _resolve_axes(shared_axes, len(input_shape), "shared_axes")
+    shape = _parameter_shape(input_shape, axes, "standardize")
+    offset = _fixed_values(offset, shape, "offset")
+    scale = _fixed_values(scale, shape, "scale")
+    if not np.all(scale != 0):
+        raise ValueError("`scale` must be non-zero everywhere, got %s" % (scale,))
+    shifted = BiasLayer(layer, -offset, axes, name=name and name + "_offset")
+    scaled = ScaleLayer(_freeze(shifted, shifted.b), 1 / scale, axes,
                         name=name and name + "_scale")
-    scaled.params[scaled.scales].discard("trainable")
-    return scaled
+    return _freeze(scaled, scaled.scales)
 
+
+# ---------------------------------------------------------------- install
 
 _LOCATIONS = {
     "layers": ("ScaleLayer", "BiasLayer", "ExpressionLayer", "standardize", "BatchNormLayer",
@@ -332,33 +645,63 @@ _LOCATIONS = {
 
 
 def _submodule(lasagne_module, dotted):
-    """``lasagne.<dotted>``, created (and registered in sys.modules) if it does not exist."""
+    """``lasagne.<dotted>``, created and registered in ``sys.modules`` if it does not exist."""
     module = lasagne_module
     for part in dotted.split("."):
         child = getattr(module, part, None)
         if child is None:
-            child = types.ModuleType("%s.%s" % (module.__name__, part))
+            child = types.ModuleType("%s.%s" % (module.__name__, part),
+                                     "Added by agentnet.utils.lasagne_backports.")
+            child.__spec__ = ModuleSpec(child.__name__, None)
+            child.__all__ = []
             setattr(module, part, child)
             sys.modules[child.__name__] = child
         module = child
     return module
 
 
-def _install_dense_layer(lasagne_module):
-    current = lasagne_module.layers.DenseLayer
-    if "num_leading_axes" in inspect.signature(current.__init__).parameters:
+def _attach(module, name, value):
+    """Set ``module.name`` unless it exists; list it in the module's ``__all__`` if any."""
+    if hasattr(module, name):
         return
-    lasagne_module.layers.DenseLayer = DenseLayer
-    lasagne_module.layers.dense.DenseLayer = DenseLayer
+    setattr(module, name, value)
+    exported = getattr(module, "__all__", None)
+    if isinstance(exported, list) and name not in exported:
+        exported.append(name)
+
+
+def _install_dense_layer(layers):
+    if "num_leading_axes" in inspect.signature(layers.DenseLayer.__init__).parameters:
+        return
+    layers.DenseLayer = DenseLayer
+    layers.dense.DenseLayer = DenseLayer
 
 
 def install(lasagne_module):
-    """Add the backports to ``lasagne_module``'s namespaces where missing (idempotent)."""
+    """Make the backports reachable from ``lasagne_module`` where they are missing.
+
+    Attaches each name of the table in the module docstring to
+    ``lasagne.layers``, its submodule and ``lasagne.nonlinearities``,
+    creating ``lasagne.layers.special`` (also in ``sys.modules``) when
+    absent. Names Lasagne already defines are kept, except that
+    ``lasagne.layers.DenseLayer`` and ``lasagne.layers.dense.DenseLayer``
+    become :class:`DenseLayer` when Lasagne's has no ``num_leading_axes``.
+    Idempotent; a repeated call only checks ``hasattr``.
+
+    Parameters
+    ----------
+    lasagne_module : module
+        The imported ``lasagne`` package.
+
+    Returns
+    -------
+    module
+        ``lasagne_module``.
+    """
     backports = globals()
     for dotted, names in _LOCATIONS.items():
         module = _submodule(lasagne_module, dotted)
         for name in names:
-            if not hasattr(module, name):
-                setattr(module, name, backports[name])
-    _install_dense_layer(lasagne_module)
+            _attach(module, name, backports[name])
+    _install_dense_layer(lasagne_module.layers)
     return lasagne_module
