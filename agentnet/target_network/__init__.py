@@ -19,7 +19,9 @@ def _describe(layer):
 
 
 def _pair_layer_params(target_layer, source_layer):
-    target_params, source_params = list(target_layer.params), list(source_layer.params)
+    # get_params, not .params: a ReapplyLayer or a Recurrence holds the weights of the graph
+    # it evaluates inside
+    target_params, source_params = target_layer.get_params(), source_layer.get_params()
     if len(target_params) != len(source_params):
         raise ValueError("target layer %s has %i parameters but source layer %s has %i"
                          % (_describe(target_layer), len(target_params), _describe(source_layer),

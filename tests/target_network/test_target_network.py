@@ -86,3 +86,17 @@ def test_everything_shared_is_an_error():
     inp, d0, _, _, _ = _network()
     with pytest.raises(ValueError, match="clone_network"):
         TargetNetwork(d0, bottom_layers=d0)
+
+
+@pytest.mark.numerics
+def test_weights_inside_a_reapplied_network_follow_the_source():
+    from agentnet.utils.layers import reapply
+    inp, other = InputLayer((None, 3)), InputLayer((None, 3))
+    head = DenseLayer(inp, 2, name="head")
+    reapplied = reapply(head, {inp: other})
+    target = TargetNetwork(reapplied, name="t.")
+    assert set(target.param_dict.values()) == {head.W, head.b}
+    head.W.set_value(head.W.get_value() + 1)
+    target.load_weights()
+    copied_head = [t for t, s in target.param_dict.items() if s is head.W][0]
+    np.testing.assert_array_equal(copied_head.get_value(), head.W.get_value())
