@@ -1,8 +1,10 @@
 """Start-up import hook that makes Lasagne 0.1 work on Theano 1.0.
 
-It is imported at every interpreter start, so it imports only ``os``, ``sys``
-and ``importlib.machinery`` (``importlib.abc`` would pull in ``typing``);
-the finder and loaders follow the import protocol by duck typing.
+It is imported at every interpreter start, so it imports only ``os`` and
+``sys``, which the interpreter has already loaded (``importlib.abc`` would
+pull in ``typing``, and even ``importlib.machinery`` costs about half a
+millisecond, so it is imported only when Theano is); the finder and loaders
+follow the import protocol by duck typing.
 
 Installed by ``agentnet-import-hook.pth`` (and again, idempotently, by
 ``import agentnet``), this module registers one :class:`sys.meta_path` finder
@@ -29,7 +31,6 @@ interpreter start:
 """
 import os
 import sys
-from importlib.machinery import ModuleSpec
 
 __all__ = ["install", "default_blas_ldflags"]
 
@@ -108,6 +109,11 @@ class _ThenLoader(object):
         return getattr(self.loader, name)
 
 
+def _downsample_spec():
+    from importlib.machinery import ModuleSpec
+    return ModuleSpec(_DOWNSAMPLE, _DownsampleLoader())
+
+
 class CompatFinder(object):
     """Meta-path finder for the three module names described above."""
 
@@ -119,9 +125,7 @@ class CompatFinder(object):
             return None
         spec = self._find_real_spec(fullname, path, target)
         if fullname == _DOWNSAMPLE:
-            if spec is None:
-                spec = ModuleSpec(fullname, _DownsampleLoader())
-            return spec
+            return spec or _downsample_spec()
         if spec is not None and spec.loader is not None:
             spec.loader = _ThenLoader(spec.loader, self._callbacks[fullname])
         return spec
