@@ -433,7 +433,7 @@ class BatchNormLayer(Layer):
         m \leftarrow (1 - \alpha)\, m + \alpha\, \mu_{batch}, \qquad
         s \leftarrow (1 - \alpha)\, s + \alpha\, (\sigma^2_{batch} + \epsilon)^{-1/2},
 
-    through ``default_update`` s on clones of ``mean`` and ``inv_std`` that
+    through the ``default_update`` of clones of ``mean`` and ``inv_std`` that
     ``theano.function`` applies at every call without being told. With
     ``deterministic=True`` the stored ``mean`` and ``inv_std`` are used and
     not updated.
