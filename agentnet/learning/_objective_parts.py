@@ -2,9 +2,9 @@
 import theano.tensor as T
 
 from ..utils.grad import consider_constant
-from .generic import get_n_step_value_reference, get_values_for_actions
+from .generic import get_values_for_actions
 
-__all__ = ["value_loss", "action_value_loss", "log_policy_for_actions", "policy_gradient_loss"]
+__all__ = ["value_loss", "log_policy_for_actions", "policy_gradient_loss"]
 
 
 def value_loss(reference, prediction, is_alive, loss_function, consider_reference_constant=True,
@@ -30,27 +30,6 @@ def value_loss(reference, prediction, is_alive, loss_function, consider_referenc
     if return_reference:
         return reference
     return loss_function(reference, prediction) * is_alive
-
-
-def action_value_loss(qvalues, actions, rewards, is_alive, values_next, reference_options,
-                      loss_options):
-    r"""The TD loss of :math:`Q(s_t, a_t)` against the n-step reference of ``values_next``.
-
-    Shared by Q-learning (:math:`V' = \max_a Q'`) and SARSA (:math:`V' = Q'(s, a)`).
-
-    Parameters
-    ----------
-    qvalues : tensor [batch, tick, n_actions]
-    actions, rewards, is_alive, values_next : tensors [batch, tick]
-    reference_options : dict
-        ``n_steps, gamma_or_gammas, crop_last, state_values_after_end,
-        end_at_tmax, is_truncated`` for the reference.
-    loss_options : dict
-        ``loss_function, consider_reference_constant, return_reference``.
-    """
-    reference = get_n_step_value_reference(values_next, rewards, is_alive, **reference_options)
-    return value_loss(reference, get_values_for_actions(qvalues, actions), is_alive,
-                      overwrite_last=reference_options["crop_last"], **loss_options)
 
 
 def log_policy_for_actions(policy, actions, treat_policy_as_logpolicy):

@@ -3,7 +3,8 @@ from lasagne.objectives import squared_error
 
 from ..utils._validation import suggest_keywords
 from ._arguments import default_is_alive, require_ndim
-from ._objective_parts import action_value_loss
+from ._objective_parts import value_loss
+from .generic import get_n_step_value_reference, get_values_for_actions
 
 __all__ = ["get_elementwise_objective"]
 
@@ -85,12 +86,8 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     _check_targets(qvalues_target, state_values_target)
     is_alive = default_is_alive(is_alive, rewards)
     values_next = _target_state_values(qvalues, qvalues_target, state_values_target)
-    reference_options = dict(n_steps=n_steps, gamma_or_gammas=gamma_or_gammas,
-                             crop_last=crop_last,
-                             state_values_after_end=state_values_target_after_end,
-                             end_at_tmax=force_end_at_last_tick, is_truncated=is_truncated)
-    loss_options = dict(loss_function=loss_function,
-                        consider_reference_constant=consider_reference_constant,
-                        return_reference=return_reference)
-    return action_value_loss(qvalues, actions, rewards, is_alive, values_next,
-                             reference_options, loss_options)
+    reference = get_n_step_value_reference(
+        values_next, rewards, is_alive, n_steps, gamma_or_gammas, crop_last,
+        state_values_target_after_end, force_end_at_last_tick, is_truncated=is_truncated)
+    return value_loss(reference, get_values_for_actions(qvalues, actions), is_alive,
+                      loss_function, consider_reference_constant, crop_last, return_reference)

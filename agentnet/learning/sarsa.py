@@ -2,8 +2,8 @@ r"""SARSA: on-policy TD learning from the value of the action actually taken nex
 from lasagne.objectives import squared_error
 
 from ..utils._validation import suggest_keywords
-from ._arguments import default_is_alive, require_ndim
-from ._objective_parts import action_value_loss
+from . import qlearning
+from ._arguments import require_ndim
 from .generic import get_values_for_actions
 
 __all__ = ["get_elementwise_objective"]
@@ -30,19 +30,15 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     Rummery & Niranjan (1994), On-line Q-learning using connectionist systems.
     """
     require_ndim(qvalues, "qvalues", 3)
-    for argument, value in (("actions", actions), ("rewards", rewards)):
-        require_ndim(value, argument, 2)
+    require_ndim(actions, "actions", 2)
     if qvalues_target is not None:
         require_ndim(qvalues_target, "qvalues_target", 3)
-    is_alive = default_is_alive(is_alive, rewards)
     target = qvalues_target if qvalues_target is not None else qvalues
-    values_next = get_values_for_actions(target, actions)
-    reference_options = dict(n_steps=n_steps, gamma_or_gammas=gamma_or_gammas,
-                             crop_last=crop_last,
-                             state_values_after_end=state_values_target_after_end,
-                             end_at_tmax=force_end_at_last_tick, is_truncated=is_truncated)
-    loss_options = dict(loss_function=loss_function,
-                        consider_reference_constant=consider_reference_constant,
-                        return_reference=return_reference)
-    return action_value_loss(qvalues, actions, rewards, is_alive, values_next,
-                             reference_options, loss_options)
+    # SARSA is Q-learning whose next-state value is that of the action actually taken
+    return qlearning.get_elementwise_objective(
+        qvalues, actions, rewards, is_alive, state_values_target=get_values_for_actions(
+            target, actions), n_steps=n_steps, gamma_or_gammas=gamma_or_gammas,
+        crop_last=crop_last, state_values_target_after_end=state_values_target_after_end,
+        consider_reference_constant=consider_reference_constant,
+        force_end_at_last_tick=force_end_at_last_tick, return_reference=return_reference,
+        loss_function=loss_function, is_truncated=is_truncated)
