@@ -10,15 +10,33 @@ def norm(x, axis=-1, keepdims=True):
 
 
 def normalize(x, axis=-1):
-    """``x / norm(x)``, with 0 where the norm is 0."""
-    x_norm = norm(x, axis=axis, keepdims=True)
-    return T.switch(T.eq(x_norm, 0), 0, x / T.switch(T.eq(x_norm, 0), 1, x_norm))
+    r"""Scale ``x`` to unit Euclidean norm along ``axis``; all-zero slices stay 0.
+
+    .. math::
+
+        y = \frac{x}{\lVert x \rVert}, \qquad y = 0 \text{ where } \lVert x \rVert = 0
+
+    The gradient is finite everywhere, including at all-zero slices (where a
+    plain ``x / norm(x)`` guarded by a switch would give NaN).
+    """
+    squared = T.sum(x ** 2, axis=axis, keepdims=True)
+    # Dividing by 1 where the norm is 0 keeps those slices at 0 and never
+    # differentiates sqrt at 0.
+    return x / T.sqrt(T.switch(T.eq(squared, 0), 1, squared))
 
 
 def linspace(start, stop, num_units, dtype="float32"):
-    """Symbolic ``num_units`` evenly spaced values from ``start`` to ``stop``."""
+    r"""Symbolic ``num_units`` evenly spaced values from ``start`` to ``stop`` (both included).
+
+    .. math::
+
+        y_i = \mathrm{start} + i \, \frac{\mathrm{stop} - \mathrm{start}}{n - 1},
+        \qquad i = 0, \dots, n - 1
+
+    With ``num_units == 1`` the single value is ``start`` (as ``numpy.linspace``).
+    """
     steps = T.arange(num_units).astype(dtype)
-    return (start + steps * (stop - start) / (num_units - 1)).astype(dtype)
+    return (start + steps * (stop - start) / T.maximum(num_units - 1, 1)).astype(dtype)
 
 
 def in1d(arr, in_arr):
