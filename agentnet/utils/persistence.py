@@ -1,137 +1,277 @@
 """Saving and loading network weights, safely.
 
-A checkpoint is a ``.npz`` archive of the parameter values plus a JSON
-header (format version, library versions, and each parameter's name, dtype
-and shape). Saving writes a temporary file next to the target and renames it
-over the target, so an interrupted save never corrupts an existing
-checkpoint. Loading never unpickles: arrays are read with
-``allow_pickle=False``, and files of the original AgentNet (a pickled list of
-arrays) go through an unpickler that admits numpy arrays and nothing else.
+A checkpoint is a ``.npz`` archive holding one array per parameter
+(``param_00000``, ``param_00001``, ... in ``get_all_params`` order) and a
+JSON header stored as a ``uint8`` array (``agentnet_header``)::
+
+    {"format": 1,
+     "versions": {"agentnet": ..., "theano": ..., "lasagne": ..., "numpy": ...},
+     "params": [{"name": "hidden.W", "dtype": "float32", "shape": [3, 5]}, ...]}
+
+The architecture itself is not stored: load into a network built by the same
+code. Saving writes a temporary file next to the target, flushes it to disk
+and renames it over the target, so an interrupted save never damages an
+existing checkpoint. Loading never unpickles: arrays are read with
+``allow_pickle=False``. Files of the original AgentNet (a pickled list of
+arrays, protocol 2) are read by an unpickler that can rebuild numpy arrays
+and nothing else.
 """
-import io
+import codecs
 import json
 import os
 import pickle
-import tempfile
+import secrets
 import zipfile
+import zlib
 
 import numpy as np
-from lasagne.layers import get_all_params, set_all_param_values
+from lasagne.layers import Layer, get_all_param_values, get_all_params, set_all_param_values
 
 __all__ = ["save", "load"]
 
+#: Version of the ``.npz`` layout written by :func:`save`.
 FORMAT_VERSION = 1
 _HEADER_KEY = "agentnet_header"
+#: Every zip archive (hence every ``.npz``) starts with these bytes.
+_ZIP_MAGIC = b"PK"
+# What can go wrong while parsing a damaged or hostile file.
+_PARSE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, TypeError,
+                 ValueError, pickle.UnpicklingError)
+
+
+def _params_of(nn):
+    layers = [nn] if isinstance(nn, Layer) else nn
+    if not isinstance(layers, (list, tuple)) or not all(isinstance(l, Layer) for l in layers):
+        raise TypeError("`nn` must be a lasagne layer or a list of layers, got %s"
+                        % type(nn).__name__)
+    return get_all_params(nn)
+
+
+def _param_key(index):
+    return "param_%05i" % index
 
 
 def _versions():
     import lasagne
     import theano
     from .. import __version__
-    return {"agentnet": __version__, "theano": theano.__version__, "lasagne": lasagne.__version__,
-            "numpy": np.__version__}
+    return {"agentnet": __version__, "theano": theano.__version__,
+            "lasagne": lasagne.__version__, "numpy": np.__version__}
 
 
 def _header(params, values):
-    entries = [{"name": p.name, "dtype": str(v.dtype), "shape": list(v.shape)}
-               for p, v in zip(params, values)]
+    entries = [{"name": param.name, "dtype": str(value.dtype), "shape": list(value.shape)}
+               for param, value in zip(params, values)]
     return {"format": FORMAT_VERSION, "versions": _versions(), "params": entries}
 
 
 def save(nn, filename):
-    """Write the values of every parameter of ``nn`` (all tags) to ``filename`` atomically.
+    """Write the values of every parameter of ``nn`` (all tags) to ``filename``, atomically.
 
     Parameters
     ----------
-    nn : layer or list of layers
-    filename : str
-        Written as given (``.npz`` content, whatever the extension).
+    nn : lasagne.layers.Layer or list of layers
+        Every parameter below these layers is saved, trainable or not, in
+        ``lasagne.layers.get_all_params`` order.
+    filename : str or os.PathLike
+        Written as given (``.npz`` content whatever the extension). An
+        existing file is replaced only once the new one is complete.
+
+    Raises
+    ------
+    TypeError
+        If ``nn`` is not a layer or a list of layers.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, DenseLayer
+    >>> import os, tempfile
+    >>> net = DenseLayer(InputLayer((None, 3)), 2, name="q")
+    >>> path = os.path.join(tempfile.mkdtemp(), "weights.npz")
+    >>> save(net, path)
+    >>> load(net, path) is net
+    True
     """
-    params = get_all_params(nn)
-    values = [p.get_value() for p in params]
-    arrays = {"param_%05i" % i: value for i, value in enumerate(values)}
+    params = _params_of(nn)
+    values = get_all_param_values(nn)
+    arrays = {_param_key(i): value for i, value in enumerate(values)}
     header = json.dumps(_header(params, values)).encode("utf-8")
     arrays[_HEADER_KEY] = np.frombuffer(header, dtype=np.uint8)
-    directory = os.path.dirname(os.path.abspath(filename))
-    descriptor, temporary = tempfile.mkstemp(prefix=".agentnet-save-", dir=directory)
+    _write_atomically(os.fspath(filename), lambda stream: np.savez(stream, **arrays))
+
+
+def _write_atomically(path, write):
+    """Run ``write(stream)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    directory, base = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(directory, ".%s.%s.tmp" % (base, secrets.token_hex(8)))
+    # 0o666 lets the umask decide the permissions, as for any new file.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as stream:
-            np.savez(stream, **arrays)
-        os.replace(temporary, filename)
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        if os.path.exists(temporary):
+            os.unlink(temporary)
         raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory):
+    """Make the rename itself durable (POSIX); some systems cannot open directories."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _latin1_encode(text, encoding):
+    """``_codecs.encode`` as Python-3 pickles of numpy arrays use it, restricted to latin-1."""
+    if not isinstance(text, str) or codecs.lookup(encoding).name != "iso8859-1":
+        raise pickle.UnpicklingError("refusing _codecs.encode(%s, %r): only latin-1 text is "
+                                     "expected in a pickled array" % (type(text).__name__,
+                                                                      encoding))
+    return text.encode("latin-1")
 
 
 class _ArraysOnlyUnpickler(pickle.Unpickler):
-    """Rebuilds numpy arrays and plain containers; refuses every other global."""
+    """Rebuilds numpy arrays inside plain containers; refuses every other global.
 
-    # What a protocol-2 pickle of a list of arrays references; _codecs.encode turns the raw
-    # array bytes (pickled as latin-1 text) back into bytes and can do nothing else.
-    _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"),
-                ("numpy", "dtype"), ("copy_reg", "_reconstructor"),
-                ("copyreg", "_reconstructor"), ("__builtin__", "object"), ("builtins", "object"),
-                ("_codecs", "encode")}
+    A protocol-2 pickle of a list of arrays references exactly
+    ``numpy.core.multiarray._reconstruct``, ``numpy.ndarray`` and
+    ``numpy.dtype``; Python 3 writers also use ``_codecs.encode`` to turn the
+    array bytes (stored as latin-1 text) back into bytes.
+    """
+
+    _NUMPY = {("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"),
+              ("numpy", "dtype")}
 
     def find_class(self, module, name):
-        if (module, name) not in self._ALLOWED:
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_encode
+        if (module, name) not in self._NUMPY:
             raise pickle.UnpicklingError("refusing to load %s.%s: only numpy arrays may be read "
                                          "from a legacy AgentNet weights file" % (module, name))
         return super(_ArraysOnlyUnpickler, self).find_class(module, name)
 
 
-def _load_legacy(raw):
-    values = _ArraysOnlyUnpickler(io.BytesIO(raw), encoding="latin1").load()
-    if not isinstance(values, list) or not all(isinstance(v, np.ndarray) for v in values):
-        raise ValueError("a legacy AgentNet weights file must hold a list of numpy arrays")
-    return values, None
+def _read_legacy(stream):
+    values = _ArraysOnlyUnpickler(stream, encoding="latin1").load()
+    if not isinstance(values, (list, tuple)) or not all(
+            isinstance(v, np.ndarray) and v.dtype != object for v in values):
+        raise ValueError("a legacy AgentNet weights file must hold a list of numeric numpy "
+                         "arrays, got %s" % type(values).__name__)
+    return list(values), None
 
 
-def _load_npz(raw):
-    with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-        if _HEADER_KEY not in archive.files:
-            raise ValueError("not an AgentNet checkpoint: no header")
-        header = json.loads(archive[_HEADER_KEY].tobytes().decode("utf-8"))
-        values = [archive["param_%05i" % i] for i in range(len(header["params"]))]
-    return values, header
+def _parse_header(archive):
+    if _HEADER_KEY not in archive.files:
+        raise ValueError("not an AgentNet checkpoint: no %r entry" % _HEADER_KEY)
+    header = json.loads(archive[_HEADER_KEY].tobytes().decode("utf-8"))
+    if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
+        raise ValueError("unsupported checkpoint format %r; this AgentNet reads format %i"
+                         % (header.get("format") if isinstance(header, dict) else header,
+                            FORMAT_VERSION))
+    entries = header.get("params")
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and {"name", "dtype", "shape"} <= set(e) for e in entries):
+        raise ValueError("malformed header: `params` must list {name, dtype, shape}")
+    return entries
 
 
-def _read(filename):
-    with open(filename, "rb") as stream:
-        raw = stream.read()
-    try:
-        return _load_npz(raw) if raw[:2] == b"PK" else _load_legacy(raw)
-    except (zipfile.BadZipFile, EOFError, KeyError, pickle.UnpicklingError, ValueError,
-            OSError) as error:
-        raise ValueError("cannot load weights from %s: %s" % (filename, error)) from error
+def _read_npz(stream):
+    with np.load(stream, allow_pickle=False) as archive:
+        entries = _parse_header(archive)
+        expected = {_HEADER_KEY} | {_param_key(i) for i in range(len(entries))}
+        if set(archive.files) != expected:
+            raise ValueError("the archive's arrays do not match its header (%i parameters)"
+                             % len(entries))
+        values = [archive[_param_key(i)] for i in range(len(entries))]
+    for i, (entry, value) in enumerate(zip(entries, values)):
+        if str(value.dtype) != entry["dtype"] or list(value.shape) != list(entry["shape"]):
+            raise ValueError("array %i (%s) is %s %s but the header says %s %s"
+                             % (i, entry["name"], value.dtype, list(value.shape),
+                                entry["dtype"], entry["shape"]))
+    return values, [entry["name"] for entry in entries]
 
 
-def _check_compatible(params, values, header, filename):
-    if len(values) != len(params):
-        raise ValueError("%s holds %i parameters but the network has %i"
-                         % (filename, len(values), len(params)))
-    names = [entry["name"] for entry in header["params"]] if header else [None] * len(values)
-    for i, (param, value, name) in enumerate(zip(params, values, names)):
+def _read(path):
+    """``(values, names or None)`` from an ``.npz`` checkpoint or a legacy pickle."""
+    with open(path, "rb") as stream:
+        is_zip = stream.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
+        stream.seek(0)
+        try:
+            return _read_npz(stream) if is_zip else _read_legacy(stream)
+        except _PARSE_ERRORS as error:
+            kind = "an AgentNet .npz checkpoint" if is_zip else "a legacy pickled weights file"
+            raise ValueError("cannot load weights from %s (read as %s): %s"
+                             % (path, kind, error)) from error
+
+
+def _first_mismatch(params, values, names, check_names):
+    """Describe the first parameter whose name, shape or dtype differs, or return None."""
+    for i, (param, value) in enumerate(zip(params, values)):
         expected = param.get_value(borrow=True)
+        found_name = names[i] if names is not None else param.name
+        if check_names and found_name != param.name:
+            return "parameter %i: the network has %r, the file has %r" % (i, param.name,
+                                                                         found_name)
         if value.shape != expected.shape or value.dtype != expected.dtype:
-            raise ValueError("parameter %i (%s) in %s has shape %s and dtype %s; the network "
-                             "expects %s and %s for %s"
-                             % (i, name, filename, value.shape, value.dtype, expected.shape,
-                                expected.dtype, param.name))
+            return ("parameter %i (%s): the network expects shape %s dtype %s, the file has "
+                    "shape %s dtype %s" % (i, param.name, expected.shape, expected.dtype,
+                                           value.shape, value.dtype))
+    return None
 
 
-def load(nn, filename):
-    """Set every parameter of ``nn`` from ``filename``; returns ``nn``.
+def load(nn, filename, check_names=True):
+    """Set every parameter of ``nn`` from ``filename``; return ``nn``.
+
+    Nothing is unpickled from a ``.npz`` checkpoint; a legacy file (a
+    pickled list of arrays written by the original AgentNet, Python 2 or 3)
+    may only rebuild numpy arrays.
+
+    Parameters
+    ----------
+    nn : lasagne.layers.Layer or list of layers
+        A network with the same parameters, in the same order, as the saved
+        one.
+    filename : str or os.PathLike
+        A checkpoint written by :func:`save`, or a legacy weights file.
+    check_names : bool
+        Also require the parameter names stored in a checkpoint to equal the
+        network's (legacy files store no names).
+
+    Returns
+    -------
+    nn, with its parameters set in place.
 
     Raises
     ------
     ValueError
-        If the file is damaged or not a checkpoint, or its parameter count,
-        shapes or dtypes differ from the network's (naming the first
-        mismatch). Nothing is changed then.
+        If the file is damaged, hostile or not a checkpoint, or its parameter
+        count, names, shapes or dtypes differ from the network's (naming the
+        first mismatch). The network is left unchanged then.
+    TypeError
+        If ``nn`` is not a layer or a list of layers.
+    FileNotFoundError
+        If ``filename`` does not exist.
     """
-    params = get_all_params(nn)
-    values, header = _read(filename)
-    _check_compatible(params, values, header, filename)
+    params = _params_of(nn)
+    path = os.fspath(filename)
+    values, names = _read(path)
+    if len(values) != len(params):
+        raise ValueError("%s holds %i parameters but the network has %i"
+                         % (path, len(values), len(params)))
+    mismatch = _first_mismatch(params, values, names, check_names)
+    if mismatch is not None:
+        raise ValueError("cannot load %s into this network: %s" % (path, mismatch))
     set_all_param_values(nn, values)
     return nn
