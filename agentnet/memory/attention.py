@@ -29,6 +29,12 @@ def _require_ndim(layer, ndim, argument, layout):
                          % (argument, ndim, layout, shape_str(layer.output_shape)))
 
 
+def _require_positive_int(value, argument, meaning=""):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < 1:
+        raise ValueError("`%s` must be an int >= 1%s, got %r" % (argument, meaning, value))
+
+
 def _check_attention_inputs(values, query, keys, mask):
     _require_ndim(values, 3, "input_sequence", "[batch, seq, value_units]")
     _require_ndim(query, 2, "query", "[batch, query_units]")
@@ -168,9 +174,10 @@ class DotAttentionLayer(_AttentionBase):
         _require_ndim(query, 2, "query", "[batch, query_units]")
         self.key_size = keys.output_shape[2]
         if query.output_shape[1] != self.key_size and not use_dense_layer:
-            warn("DotAttentionLayer: query width %s differs from key width %s; projecting the "
-                 "query with a DenseLayer (use_dense_layer=True)."
-                 % (query.output_shape[1], self.key_size))
+            warn("DotAttentionLayer: `query` has width %s but `key_sequence` has width %s "
+                 "(a dot product needs query [batch, %s]); projecting the query with a "
+                 "DenseLayer (use_dense_layer=True)."
+                 % (query.output_shape[1], self.key_size, self.key_size))
             use_dense_layer = True
         if use_dense_layer:
             query = DenseLayer(query, self.key_size, nonlinearity=None,
@@ -212,7 +219,11 @@ def multihead_attention(input_sequence, query, key_sequence=None, mask_input=Non
     mask_input : layer [batch, seq] or None
     num_heads : int
     key_size, value_size : int or None
-        Per-head projection sizes; default the key and value widths.
+        Sizes of *each* head's key and value projections; default the key and
+        value widths. The projections have ``key_size * num_heads`` and
+        ``value_size * num_heads`` units, so any ``num_heads`` fits any
+        ``key_size`` (unlike libraries that split one model width among the
+        heads, which must then divide it).
     attn_class : attention layer class
     name : str
     **kwargs
@@ -224,8 +235,10 @@ def multihead_attention(input_sequence, query, key_sequence=None, mask_input=Non
         ``'attn'`` [batch, value_size * num_heads] (unit ``v * num_heads + h``
         is head ``h``) and ``'probs'`` [batch, num_heads, seq].
     """
-    if num_heads < 1:
-        raise ValueError("`num_heads` must be >= 1, got %r" % (num_heads,))
+    _require_positive_int(num_heads, "num_heads")
+    for argument, size in (("key_size", key_size), ("value_size", value_size)):
+        if size is not None:
+            _require_positive_int(size, argument, " (units per head)")
     keys = key_sequence if key_sequence is not None else input_sequence
     _check_attention_inputs(input_sequence, query, keys, mask_input)
     key_size = key_size or keys.output_shape[2]

@@ -71,6 +71,8 @@ def test_games_ending_at_different_ticks_and_two_episodes_in_one_segment():
     _, _, rewards, _, alive, _ = pool.interact(6, add_last_observation=False)
     np.testing.assert_array_equal(alive, [[1, 0, 1, 0, 1, 0], [1, 1, 1, 0, 1, 1]])
     np.testing.assert_array_equal(rewards, [[10, 0, 10, 0, 10, 0], [10, 11, 12, 0, 10, 11]])
+    # finished episodes in the order they ended; the unfinished [10, 11] is not reported
+    assert pool.episode_returns == [10, 10, 33, 10]
 
 
 def test_bootstrap_record_and_overlapping_segments():

@@ -4,7 +4,7 @@ import pytest
 import theano
 import theano.tensor as T
 from lasagne.layers import (DenseLayer, DimshuffleLayer, EmbeddingLayer, InputLayer,
-                            ReshapeLayer, get_output)
+                            ReshapeLayer, get_all_layers, get_output)
 
 from agentnet.agent import Recurrence
 from agentnet.memory import AttentionLayer, DotAttentionLayer, GRUCell
@@ -147,10 +147,46 @@ def test_attention_over_an_image():
      r"`query` must have ndim 2"),
     (lambda: AttentionLayer(InputLayer((None, 5)), InputLayer((None, 3)), 8),
      r"`input_sequence` must have ndim 3"),
+    (lambda: DotAttentionLayer(InputLayer((None, 5, 4)), InputLayer((None, 4)),
+                               mask_input=InputLayer((None, 5, 1))),
+     r"`mask_input` must have ndim 2 \[batch, seq\]"),
+    (lambda: DotAttentionLayer(InputLayer((None, 5, 4)), InputLayer((None, 4)),
+                               mask_input=InputLayer((None, 6))),
+     r"`mask_input` \(None, 6\) must have the same sequence length"),
     (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=0),
-     "`num_heads` must be >= 1"),
+     "`num_heads` must be an int >= 1, got 0"),
+    (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=2.5),
+     "`num_heads` must be an int >= 1, got 2.5"),
+    (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=2,
+                                 key_size=0),
+     r"`key_size` must be an int >= 1 \(units per head\), got 0"),
+    (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=2,
+                                 value_size=1.5),
+     r"`value_size` must be an int >= 1 \(units per head\), got 1.5"),
+    (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=2,
+                                 mask_input=InputLayer((None, 4))),
+     r"`mask_input` \(None, 4\) must have the same sequence length"),
     (lambda: self_attention(InputLayer((None, 5))), r"`incoming` must have ndim 3"),
-], ids=["seq-length", "mask-shape", "query-ndim", "values-ndim", "heads", "self-attention"])
+], ids=["seq-length", "mask-shape", "query-ndim", "values-ndim", "dot-mask-ndim",
+        "dot-mask-length", "heads", "heads-float", "key-size", "value-size", "multihead-mask",
+        "self-attention"])
 def test_bad_input(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_dot_attention_names_both_widths_when_it_projects_the_query():
+    with pytest.warns(UserWarning, match=r"`query` has width 3 but `key_sequence` has width 4 "
+                                         r"\(a dot product needs query \[batch, 4\]\)"):
+        layer = DotAttentionLayer(InputLayer((None, 5, 4)), InputLayer((None, 3)), name="dot")
+    assert any(l.name == "dot_dense" for l in layer.input_layers)
+
+
+def test_heads_need_not_divide_the_key_size():
+    """``key_size`` is per head: 3 heads of 4 units project to 12 units."""
+    values, query = InputLayer((None, 5, 4)), InputLayer((None, 3))
+    heads = multihead_attention(values, query, num_heads=3, key_size=4, value_size=2)
+    assert heads["attn"].output_shape == (None, 6)
+    assert heads["probs"].output_shape == (None, 3, 5)
+    projection = [l for l in get_all_layers(heads["attn"]) if l.name == "multihead_attn_query_heads"]
+    assert projection[0].W.get_value().shape == (3, 12)

@@ -85,6 +85,12 @@ class EnvPool(object):
         Step the games through a gymnasium vector environment; it must use
         ``AutoresetMode.NEXT_STEP``.
 
+    Attributes
+    ----------
+    episode_returns : list of float
+        Total reward of every episode finished while playing (all games, in
+        the order they ended): the training reward curve, for free.
+
     Notes
     -----
     Session timeline of :meth:`interact`, per game: tick ``t`` records the
@@ -115,6 +121,8 @@ class EnvPool(object):
         self.prev_observations = [preprocess_observation(o) for o in self.games.reset(seed)]
         self.prev_memory_states = agent.get_zeros_like_memory(n_games)
         self.just_ended = [False] * n_games
+        self.episode_returns = []
+        self._running_returns = np.zeros(n_games)
         self.experience_replay = SessionPoolEnvironment(
             observations=agent.observation_layers, actions=agent.action_layers,
             agent_memories=agent.agent_states)
@@ -140,9 +148,17 @@ class EnvPool(object):
         record = (self.prev_observations, actions, rewards, new_memories, alive,
                   [bool(t) and a for t, a in zip(truncated, alive)], infos)
         self.just_ended = [bool(t or u) and a for t, u, a in zip(terminated, truncated, alive)]
+        self._record_returns(rewards)
         self.prev_observations = [self.preprocess_observation(o) for o in observations]
         self.prev_memory_states = new_memories
         return record
+
+    def _record_returns(self, rewards):
+        self._running_returns += np.asarray(rewards, dtype="float64")
+        for i, ended in enumerate(self.just_ended):
+            if ended:
+                self.episode_returns.append(float(self._running_returns[i]))
+                self._running_returns[i] = 0.0
 
     def _bootstrap_record(self):
         """The extra tick that only bootstraps: current observation, random action, alive."""
