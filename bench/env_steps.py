@@ -3,7 +3,9 @@
 For CartPole-v1 and Atari Breakout (DQN preprocessing), with n_games = 1, 4
 and 16, EnvPool.interact is timed with a small agent (its react function
 included), next to a bare loop of ``env.step`` with random actions on one
-environment in the same run.
+environment in the same run. Backends: sequential, gymnasium's
+``AsyncVectorEnv`` and, for Breakout, ale-py's own ``AtariVectorEnv``
+(C++ threads, same preprocessing).
 
 Usage: ``make bench`` or ``.venv/bin/python bench/env_steps.py``.
 """
@@ -49,10 +51,17 @@ def raw_rate(name, steps):
     return steps / (time.perf_counter() - started)
 
 
+def vector_backend(name, backend, n_games):
+    if backend != "ale-py":
+        return backend
+    from ale_py.vector_env import AtariVectorEnv
+    return AtariVectorEnv(name.lower(), n_games, stack_num=4)
+
+
 def pool_rate(name, agent, react, n_games, backend):
     from agentnet.experiments.openai_gym.pool import EnvPool
     pool = EnvPool(agent, lambda: make(name), n_games=n_games, agent_step=react, seed=0,
-                   vector_env=backend)
+                   vector_env=vector_backend(name, backend, n_games))
     pool.interact(5)
     started = time.perf_counter()
     pool.interact(TICKS[name], add_last_observation=False)
@@ -69,7 +78,7 @@ def main():
         react = agent.get_react_function()
         rows.append([name, "raw env.step, 1 env", "-", "%.0f" % raw_rate(name, 20 * TICKS[name])])
         for n_games in N_GAMES:
-            for backend in (None, "async"):
+            for backend in (None, "async") + (("ale-py",) if name == "Breakout" else ()):
                 rate = pool_rate(name, agent, react, n_games, backend)
                 rows.append([name, "EnvPool " + (backend or "sequential"), n_games, "%.0f" % rate])
     print_table("environment steps per second (EnvPool includes the agent's react call)",

@@ -106,6 +106,21 @@ def test_vector_backend_matches_sequential():
         np.testing.assert_array_equal(a, b)
 
 
+def test_ale_vector_env_records_the_same_timeline_shapes():
+    """ale-py's own AtariVectorEnv (NEXT_STEP autoreset) plugs in as a vector backend."""
+    from ale_py.vector_env import AtariVectorEnv
+    vector_env = AtariVectorEnv("pong", 2, stack_num=1, img_height=8, img_width=8)
+    frames = InputLayer((None, 1, 8, 8), input_var=theano.tensor.tensor4("frames", "uint8"))
+    scores = DenseLayer(frames, vector_env.single_action_space.n, nonlinearity=None)
+    agent = Agent(frames, {}, scores, GreedyResolver(scores))
+    pool = EnvPool(agent, None, n_games=2, vector_env=vector_env, seed=0)
+    observations, actions, rewards, _, alive, _ = pool.interact(4)
+    vector_env.close()
+    assert observations.shape == (2, 4, 1, 8, 8) and observations.dtype == np.uint8
+    assert actions.shape == rewards.shape == alive.shape == (2, 4)
+    np.testing.assert_array_equal(alive, 1)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="autoreset_mode"):
         EnvPool(AGENT, None, n_games=1, vector_env=gym.vector.SyncVectorEnv(

@@ -83,7 +83,10 @@ class EnvPool(object):
         making a run reproducible together with the agent's own seeds.
     vector_env : None, "sync", "async" or a gymnasium VectorEnv
         Step the games through a gymnasium vector environment; it must use
-        ``AutoresetMode.NEXT_STEP``.
+        ``AutoresetMode.NEXT_STEP``. ale-py's own
+        ``ale_py.vector_env.AtariVectorEnv(game, n_games, stack_num=...)``
+        qualifies (its preprocessing runs in C++ threads); ``make_env`` is
+        then only used by :meth:`evaluate`.
 
     Attributes
     ----------
