@@ -12,6 +12,7 @@ THEANO_CACHE ?= $(HOME)/.cache/agentnet/theano
 TEST_FLAGS := base_compiledir=$(THEANO_CACHE),optimizer=fast_compile,floatX=float32
 TEST_FLAGS_64 := base_compiledir=$(THEANO_CACHE),optimizer=fast_compile,floatX=float64
 RUN_FLAGS := base_compiledir=$(THEANO_CACHE)
+BENCH_FLAGS := $(RUN_FLAGS),floatX=float32
 theano_flags = $(if $(THEANO_FLAGS),$(1)$(comma)$(THEANO_FLAGS),$(1))
 comma := ,
 
@@ -43,7 +44,7 @@ docs: install
 	$(PY) -m sphinx -W --keep-going -q -b coverage docs docs/_build/coverage
 
 bench: install
-	for script in bench/[!_]*.py; do THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS))" $(PY) $$script || exit 1; done
+	for script in bench/[!_]*.py; do THEANO_FLAGS="$(call theano_flags,$(BENCH_FLAGS))" $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info docs/_build .pytest_cache .hypothesis
