@@ -1,4 +1,5 @@
 """Shared helpers of the benchmark scripts: timing and cold/cached compile runs."""
+import argparse
 import json
 import os
 import subprocess
@@ -8,7 +9,7 @@ import time
 
 import numpy as np
 
-__all__ = ["time_per_call", "compile_timings", "print_table", "emit"]
+__all__ = ["time_per_call", "compile_timings", "print_table", "emit", "warmup_dot", "run_script"]
 
 
 def time_per_call(function, args, repeats=2000, rounds=5):
@@ -59,3 +60,27 @@ def print_table(title, header, rows):
     print("\n" + title)
     for row in [header, ["-" * w for w in widths]] + rows:
         print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)))
+
+
+def warmup_dot():
+    """Compile a tiny dot product: warms Theano's own C modules, not the graph under test."""
+    import theano
+    import theano.tensor as T
+    x = T.matrix()
+    theano.function([x], T.dot(x, x) + 1)(np.eye(2, dtype=theano.config.floatX))
+    return {}
+
+
+def run_script(doc, workers, report):
+    """Entry point of a script whose measurements run in fresh worker processes.
+
+    With ``--worker NAME`` the process runs ``workers[NAME]()`` and prints its
+    result for :func:`compile_timings`; without it, ``report()`` runs.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--worker", choices=sorted(workers))
+    worker = parser.parse_args().worker
+    if worker:
+        emit(workers[worker]())
+    else:
+        report()

@@ -8,7 +8,6 @@ plus the cold and cached compile time of the react function.
 
 Usage: ``make bench`` or ``.venv/bin/python bench/react_latency.py``.
 """
-import argparse
 import os
 import sys
 import time
@@ -16,7 +15,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import compile_timings, emit, print_table, time_per_call  # noqa: E402
+from _common import (compile_timings, print_table, run_script, time_per_call,  # noqa: E402
+                     warmup_dot)
 
 
 def build_mlp():
@@ -64,21 +64,7 @@ def measure(name):
             "forward_us": 1e6 * time_per_call(forward, [batch], repeats)}
 
 
-def warmup():
-    import theano
-    import theano.tensor as T
-    x = T.matrix()
-    theano.function([x], T.dot(x, x) + 1)(np.eye(2, dtype=theano.config.floatX))
-    return {}
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", choices=sorted(BUILDERS) + ["warmup"])
-    worker = parser.parse_args().worker
-    if worker:
-        emit(warmup() if worker == "warmup" else measure(worker))
-        return
+def report():
     rows = []
     for name in sorted(BUILDERS):
         cold, cached = compile_timings(__file__, name, "warmup")
@@ -92,4 +78,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    workers = {name: (lambda name=name: measure(name)) for name in BUILDERS}
+    run_script(__doc__, dict(workers, warmup=warmup_dot), report)

@@ -7,7 +7,6 @@ second of wall time) and the cold and cached compile times.
 
 Usage: ``make bench`` or ``.venv/bin/python bench/sessions_throughput.py``.
 """
-import argparse
 import os
 import sys
 import time
@@ -15,7 +14,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import compile_timings, emit, print_table, time_per_call  # noqa: E402
+from _common import compile_timings, print_table, run_script, time_per_call  # noqa: E402
 
 BATCH, TICKS, UNITS = 32, 100, 64
 
@@ -59,13 +58,7 @@ def warmup():
     return {}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", choices=["sessions", "warmup"])
-    worker = parser.parse_args().worker
-    if worker:
-        emit(warmup() if worker == "warmup" else measure())
-        return
+def report():
     cold, cached = compile_timings(__file__, "sessions", "warmup")
     print_table("get_sessions, GRU(64) agent, batch %d x %d ticks" % (BATCH, TICKS),
                 ["ticks per s", "ms per call", "compile cold (s)", "compile cached (s)"],
@@ -74,4 +67,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_script(__doc__, {"sessions": measure, "warmup": warmup}, report)

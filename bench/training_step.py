@@ -10,7 +10,6 @@ cached compile time of the training step.
 
 Usage: ``make bench`` or ``.venv/bin/python bench/training_step.py``.
 """
-import argparse
 import os
 import sys
 import time
@@ -18,7 +17,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import compile_timings, emit, print_table, time_per_call  # noqa: E402
+from _common import (compile_timings, print_table, run_script, time_per_call,  # noqa: E402
+                     warmup_dot)
 
 BATCH, TICKS, N_ACTIONS = 32, 10, 2
 
@@ -59,21 +59,7 @@ def measure():
             "forward_ms": 1e3 * time_per_call(forward, [], repeats=300)}
 
 
-def warmup():
-    import theano
-    import theano.tensor as T
-    x = T.matrix()
-    theano.function([x], T.dot(x, x) + 1)(np.eye(2, dtype=theano.config.floatX))
-    return {}
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", choices=["measure", "warmup"])
-    worker = parser.parse_args().worker
-    if worker:
-        emit(warmup() if worker == "warmup" else measure())
-        return
+def report():
     cold, cached = compile_timings(__file__, "measure", "warmup")
     print_table("Q-learning training step, MLP agent, %d sessions x %d ticks (ms per call; "
                 "compile in s)" % (BATCH, TICKS),
@@ -84,4 +70,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_script(__doc__, {"measure": measure, "warmup": warmup_dot}, report)
