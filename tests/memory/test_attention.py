@@ -63,6 +63,21 @@ def test_dot_attention_scaled_and_hard():
 
 
 @pytest.mark.numerics
+def test_dot_attention_with_mask_matches_numpy():
+    values, query, mask = InputLayer((None, 5, 4)), InputLayer((None, 4)), InputLayer((None, 5))
+    layer = DotAttentionLayer(values, query, mask_input=mask)
+    v, q = _values(2, 5, 4, seed=4), _values(2, 4, seed=5)
+    m = np.array([[1, 1, 0, 0, 0], [0, 1, 1, 1, 1]], dtype=floatX)
+    inputs = {values: theano.shared(v), query: theano.shared(q), mask: theano.shared(m)}
+    attn, probs = [x.eval() for x in get_output([layer["attn"], layer["probs"]], inputs)]
+    expected = softmax((q[:, None] * v).sum(-1) - (1 - m) * 1000)
+    np.testing.assert_allclose(probs, expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(probs.sum(-1), 1, rtol=1e-5)
+    assert probs[m == 0].max() < 1e-6
+    np.testing.assert_allclose(attn, (expected[:, :, None] * v).sum(1), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.numerics
 def test_multihead_split_and_merge():
     values, query = InputLayer((None, 5, 4)), InputLayer((None, 3))
     heads = multihead_attention(values, query, num_heads=2, key_size=3, value_size=2,
@@ -115,8 +130,35 @@ def test_self_attention_shapes():
     first = self_attention(embedded, key_size=48, value_size=50)
     second = self_attention(first, key_size=64, value_size=100)
     assert get_output(second).eval().shape == (10, 20, 100)
-    multi = self_attention(embedded, attn_class=multihead_attention, num_heads=5)
-    assert get_output(multi).eval().shape == (10, 20, 160)
+    multi = self_attention(embedded, key_size=48, value_size=50, attn_class=multihead_attention,
+                           num_heads=5)
+    multi = self_attention(multi, key_size=64, value_size=100, attn_class=multihead_attention,
+                           num_heads=5)
+    assert get_output(multi).eval().shape == (10, 20, 500)
+
+
+def test_multihead_attention_in_recurrence_with_hard_flag():
+    """Spec 11 scenario 5: three heads over learned keys inside a scan."""
+    encoder = InputLayer((None, None, 12))
+    prev_gru = InputLayer((None, 15))
+    keys = DenseLayer(encoder, 30, num_leading_axes=2, nonlinearity=None)
+    heads = multihead_attention(encoder, prev_gru, key_sequence=keys, num_heads=3,
+                                use_dense_layer=True)
+    gru = GRUCell(prev_gru, heads["attn"], name="gru")
+    outer = InputLayer((None, None, 12))
+    rec = Recurrence(input_nonsequences={encoder: outer}, state_variables={gru: prev_gru},
+                     tracked_outputs=[heads["probs"], heads["attn"]], n_steps=10,
+                     unroll_scan=False)
+    outputs = [rec[gru], rec[heads["attn"]], rec[heads["probs"]]]
+    hard = get_output(rec[heads["probs"]], recurrence_flags={"hard_attention": True})
+    f = theano.function([outer.input_var], get_output(outputs) + [hard],
+                        allow_input_downcast=True)
+    states, attn, probs, hard_probs = f(_values(5, 25, 12))
+    assert states.shape == (5, 10, 15) and attn.shape == (5, 10, 36)
+    assert probs.shape == hard_probs.shape == (5, 10, 3, 25)
+    np.testing.assert_allclose(probs.sum(-1), 1, rtol=1e-4)
+    assert set(np.unique(hard_probs)) == {0, 1}
+    np.testing.assert_array_equal(hard_probs.sum(-1), 1)
 
 
 def test_attention_over_an_image():
