@@ -1,4 +1,5 @@
 """Experience replay: a pool of recorded sessions kept in Theano shared variables."""
+import numbers
 from collections import OrderedDict
 
 import numpy as np
@@ -12,6 +13,7 @@ from ..objective.base import BaseObjective
 from ..utils.format import check_list
 from ..utils.layers.helpers import get_layer_dtype
 from ..utils.logging import warn
+from ..utils._runtime_check import runtime_check
 from ..utils._validation import suggest_keywords
 from ._session_store import FieldSpec, SessionStore
 from .base import BaseEnvironment
@@ -43,6 +45,13 @@ def _field_specs(argument, kind, default_dtype, has_time):
         specs.append(FieldSpec("%s[%i]" % (kind, i), layer.output_shape[1:],
                                _storage_dtype(layer), has_time))
     return specs
+
+
+def _too_many_without_replacement(n_samples, pool_size):
+    if n_samples <= pool_size:
+        return None
+    return ("cannot sample %i sessions without replacement from a pool of %i sessions: pass "
+            "replace=True or a smaller max_n_samples" % (n_samples, pool_size))
 
 
 def _empty(spec):
@@ -88,6 +97,9 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
       change kind (e.g. float frames into a uint8 pool), or whose length
       differs from the stored sessions raises ``ValueError`` (the original
       silently replaced the whole pool);
+    * :meth:`sample_session_batch` without replacement raises ``ValueError``
+      when asked for more sessions than the pool holds (the original
+      silently returned the whole pool, a smaller batch than requested);
     * active use works as the original documented: the state is the integer
       tick (``state_shapes == ((),)``, int32), and each step returns the next
       stored observation.
@@ -267,19 +279,28 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
 
         Parameters
         ----------
-        max_n_samples : int or symbolic int
-            Batch size (with ``replace``) or at most that many distinct sessions.
+        max_n_samples : int >= 1 or symbolic int
+            Batch size. The pool can grow after the function is compiled,
+            so its size is compared when the function runs.
         replace : bool
+            Without replacement the pool must hold at least ``max_n_samples``
+            sessions (the original capped the batch at the pool size instead).
         selector_dtype : str
 
         Raises
         ------
+        ValueError
+            Now, when ``max_n_samples`` is an int below 1; at run time,
+            without ``replace``, when the pool holds fewer sessions than that.
         AssertionError
             At run time, when the pool holds no session.
         """
+        if isinstance(max_n_samples, numbers.Integral) and max_n_samples < 1:
+            raise ValueError("`max_n_samples` must be >= 1, got %i" % max_n_samples)
         pool_size = Assert("cannot sample from an empty session pool: append sessions "
                                  "first")(self.pool_size, T.gt(self.pool_size, 0))
-        n_samples = max_n_samples if replace else T.minimum(max_n_samples, pool_size)
+        n_samples = max_n_samples if replace else runtime_check(
+            max_n_samples, _too_many_without_replacement, max_n_samples, pool_size)
         selector = self.rng.choice(size=(n_samples,), a=pool_size, replace=replace,
                                    dtype=selector_dtype)
         return self.select_session_batch(selector)

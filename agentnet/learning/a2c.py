@@ -2,11 +2,22 @@ r"""Advantage actor-critic (Mnih et al. 2016), with n-step references."""
 from lasagne.objectives import squared_error
 
 from ..utils._validation import suggest_keywords
-from ._arguments import default_is_alive, require_ndim, state_values_2d
+from ._arguments import (check_n_steps, default_is_alive, require_actions, require_mask,
+                         require_ndim, same_batch_tick, state_values_2d)
 from ._objective_parts import log_policy_for_actions, policy_gradient_loss, value_loss
 from .generic import get_n_step_value_reference
 
 __all__ = ["get_elementwise_objective"]
+
+
+def _advantage_steps(n_steps, n_steps_advantage):
+    """``n_steps`` for the sentinel ``"same"``, else the checked ``n_steps_advantage``."""
+    if isinstance(n_steps_advantage, str):
+        if n_steps_advantage != "same":
+            raise ValueError("`n_steps_advantage` must be 'same', None, or an int >= 1, got %r"
+                             % n_steps_advantage)
+        return n_steps
+    return check_n_steps(n_steps_advantage, "n_steps_advantage")
 
 
 @suggest_keywords
@@ -54,19 +65,27 @@ def get_elementwise_objective(policy, state_values, actions, rewards, is_alive="
     Mnih et al. (2016), Asynchronous methods for deep reinforcement learning.
     """
     require_ndim(policy, "policy", 2, 3)
-    for argument, value in (("actions", actions), ("rewards", rewards)):
-        require_ndim(value, argument, 2)
+    # actions only index a 3-D policy; with a 2-D one they may be anything [batch, tick]
+    require_actions(actions, integer=policy.ndim == 3)
+    require_ndim(rewards, "rewards", 2)
+    require_mask(is_alive, "is_alive")
+    require_mask(is_truncated, "is_truncated")
     state_values = state_values_2d(state_values, "state_values")
-    target = state_values if state_values_target is None \
-        else state_values_2d(state_values_target, "state_values_target")
+    if state_values_target is not None:
+        state_values_target = state_values_2d(state_values_target, "state_values_target")
+    advantage_steps = _advantage_steps(n_steps, n_steps_advantage)
+    policy, state_values, state_values_target, actions, rewards, is_alive, is_truncated = \
+        same_batch_tick([("policy", policy), ("state_values", state_values),
+                         ("state_values_target", state_values_target), ("actions", actions),
+                         ("rewards", rewards), ("is_alive", is_alive),
+                         ("is_truncated", is_truncated)])
+    target = state_values if state_values_target is None else state_values_target
     is_alive = default_is_alive(is_alive, actions)
     value_reference = get_n_step_value_reference(
         target, rewards, is_alive, n_steps, gamma_or_gammas, crop_last,
         state_values_target_after_end, force_end_at_last_tick, is_truncated=is_truncated)
     critic = value_loss(value_reference, state_values, is_alive, loss_function,
                         consider_value_reference_constant)
-    advantage_steps = n_steps if isinstance(n_steps_advantage, str) and \
-        n_steps_advantage == "same" else n_steps_advantage
     advantage_reference = get_n_step_value_reference(
         state_values, rewards, is_alive, advantage_steps, gamma_or_gammas, crop_last,
         state_values_after_end, force_end_at_last_tick, is_truncated=is_truncated)

@@ -2,7 +2,7 @@ r"""Deterministic policy gradient: the critic's objective (Silver et al. 2014; L
 from lasagne.objectives import squared_error
 
 from ..utils._validation import suggest_keywords
-from ._arguments import default_is_alive, require_ndim
+from ._arguments import default_is_alive, require_mask, require_ndim, same_batch_tick
 from ._objective_parts import value_loss
 from .generic import get_n_step_value_reference
 
@@ -47,6 +47,11 @@ def get_elementwise_objective_critic(action_qvalues, state_values, rewards, is_a
     for argument, value in (("action_qvalues", action_qvalues), ("state_values", state_values),
                             ("rewards", rewards)):
         require_ndim(value, argument, 2)
+    require_mask(is_alive, "is_alive")
+    require_mask(is_truncated, "is_truncated")
+    action_qvalues, state_values, rewards, is_alive, is_truncated = same_batch_tick(
+        [("action_qvalues", action_qvalues), ("state_values", state_values),
+         ("rewards", rewards), ("is_alive", is_alive), ("is_truncated", is_truncated)])
     is_alive = default_is_alive(is_alive, rewards)
     reference = get_n_step_value_reference(
         state_values, rewards, is_alive, n_steps, gamma_or_gammas, crop_last,

@@ -7,8 +7,9 @@ per-action values.
 import theano
 import theano.tensor as T
 
-from ._arguments import (as_float, default_is_alive, default_values_after_end,
-                         gamma_matrix, state_values_2d)
+from ._arguments import (as_float, check_n_steps, default_is_alive, default_values_after_end,
+                         gamma_matrix, require_actions, require_mask, require_ndim,
+                         same_batch_tick, state_values_2d)
 
 __all__ = ["get_end_indicator", "get_values_for_actions", "get_action_Qvalues",
            "get_mask_by_eos", "get_n_step_value_reference", "get_1_step_value_reference"]
@@ -53,6 +54,8 @@ def get_values_for_actions(values_for_all_actions, actions):
     -------
     tensor [batch, tick]
     """
+    require_ndim(values_for_all_actions, "values_for_all_actions", 3)
+    require_actions(actions)
     batch_range = T.arange(actions.shape[0])[:, None]
     time_range = T.arange(actions.shape[1])[None, :]
     return values_for_all_actions[batch_range, time_range, actions]
@@ -120,6 +123,19 @@ def _terminal_and_truncated(is_alive, is_truncated, end_at_tmax):
     return ends * (1 - truncated), truncated
 
 
+def _reference_arguments(state_values, rewards, is_alive, is_truncated):
+    """Checked ``[batch, tick]`` values, rewards, alive mask (floatX) and truncation mask."""
+    values = state_values_2d(state_values, "state_values")
+    require_ndim(rewards, "rewards", 2)
+    require_mask(is_alive, "is_alive")
+    require_mask(is_truncated, "is_truncated")
+    rewards, values, is_alive, is_truncated = same_batch_tick(
+        [("rewards", rewards), ("state_values", values), ("is_alive", is_alive),
+         ("is_truncated", is_truncated)])
+    rewards = as_float(rewards)
+    return values, rewards, default_is_alive(is_alive, rewards), is_truncated
+
+
 def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps=None,
                                gamma_or_gammas=0.99, crop_last=True,
                                state_values_after_end="zeros", end_at_tmax=False,
@@ -152,10 +168,12 @@ def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps
     rewards : tensor [batch, tick]
     is_alive : tensor [batch, tick] or "always"
         1 while the session runs (including its last action), 0 afterwards.
-    n_steps : int, symbolic int or None
-        Look-ahead; ``None`` = to the end of the window.
+    n_steps : int >= 1, symbolic int or None
+        Look-ahead; ``None`` = to the end of the window. A symbolic value is
+        checked to be >= 1 when the compiled function runs.
     gamma_or_gammas : float, scalar tensor, [batch] or [batch, tick] tensor
-        Discount; a matrix gives a per-tick discount :math:`\gamma_t`.
+        Discount in [0, 1]; a matrix gives a per-tick discount :math:`\gamma_t`.
+        Numbers and numpy arrays are checked now, tensors at run time.
     crop_last : bool
     state_values_after_end : tensor [batch, 1] or "zeros"
         Value of the state after the window's last tick.
@@ -173,14 +191,21 @@ def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps
     Returns
     -------
     tensor [batch, tick], floatX
+
+    Raises
+    ------
+    ValueError
+        For a wrong ndim, ``n_steps < 1``, a discount outside [0, 1], or
+        arguments whose [batch, tick] sizes disagree (at run time when the
+        sizes are not known while building the graph).
     """
+    n_steps = check_n_steps(n_steps)
     if isinstance(n_steps, int) and n_steps == 1 and not force_n_step:
         return get_1_step_value_reference(state_values, rewards, is_alive, gamma_or_gammas,
                                           crop_last, state_values_after_end, end_at_tmax,
                                           is_truncated)
-    values = state_values_2d(state_values, "state_values")
-    rewards = as_float(rewards)
-    is_alive = default_is_alive(is_alive, rewards)
+    values, rewards, is_alive, is_truncated = _reference_arguments(state_values, rewards, is_alive,
+                                                                   is_truncated)
     values_after_end = default_values_after_end(state_values_after_end, values)
     terminal, truncated = _terminal_and_truncated(is_alive, is_truncated, end_at_tmax)
     bootstrap = T.or_(_bootstrap_ticks(rewards.shape[1], n_steps, crop_last)[None, :], truncated)
@@ -201,9 +226,8 @@ def get_1_step_value_reference(state_values, rewards, is_alive="always", gamma_o
     Same arguments and result as :func:`get_n_step_value_reference` with
     ``n_steps=1``, without a scan.
     """
-    values = state_values_2d(state_values, "state_values")
-    rewards = as_float(rewards)
-    is_alive = default_is_alive(is_alive, rewards)
+    values, rewards, is_alive, is_truncated = _reference_arguments(state_values, rewards, is_alive,
+                                                                   is_truncated)
     values_after_end = default_values_after_end(state_values_after_end, values)
     terminal, _ = _terminal_and_truncated(is_alive, is_truncated, end_at_tmax)
     values_next = _next_values(values, values_after_end) * (1 - terminal)

@@ -2,7 +2,8 @@ r"""Q-learning with n-step references (Watkins 1989; Mnih et al. 2015 for the DQ
 from lasagne.objectives import squared_error
 
 from ..utils._validation import suggest_keywords
-from ._arguments import default_is_alive, require_ndim
+from ._arguments import (default_is_alive, require_actions, require_mask, require_ndim,
+                         same_batch_tick)
 from ._objective_parts import value_loss
 from .generic import get_n_step_value_reference, get_values_for_actions
 
@@ -73,6 +74,15 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     -------
     tensor [batch, tick]
 
+    Raises
+    ------
+    ValueError
+        For a wrong ndim or non-integer ``actions``, both targets given,
+        ``n_steps < 1``, ``gamma_or_gammas`` outside [0, 1], or arguments
+        whose [batch, tick] sizes disagree. Sizes that Theano does not know
+        while building the graph are compared when the compiled function
+        runs (still a ``ValueError`` naming both arguments).
+
     References
     ----------
     Mnih et al. (2015), Human-level control through deep reinforcement learning.
@@ -81,9 +91,16 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
         raise NotImplementedError("aggregation_function was removed: compute V(s) yourself and "
                                   "pass it as state_values_target")
     require_ndim(qvalues, "qvalues", 3)
-    for argument, value in (("actions", actions), ("rewards", rewards)):
-        require_ndim(value, argument, 2)
+    require_actions(actions)
+    require_ndim(rewards, "rewards", 2)
+    require_mask(is_alive, "is_alive")
+    require_mask(is_truncated, "is_truncated")
     _check_targets(qvalues_target, state_values_target)
+    qvalues, actions, rewards, is_alive, qvalues_target, state_values_target, is_truncated = \
+        same_batch_tick([("qvalues", qvalues), ("actions", actions), ("rewards", rewards),
+                         ("is_alive", is_alive), ("qvalues_target", qvalues_target),
+                         ("state_values_target", state_values_target),
+                         ("is_truncated", is_truncated)])
     is_alive = default_is_alive(is_alive, rewards)
     values_next = _target_state_values(qvalues, qvalues_target, state_values_target)
     reference = get_n_step_value_reference(

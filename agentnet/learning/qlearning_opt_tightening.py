@@ -4,7 +4,8 @@ import theano.tensor as T
 
 from ..utils.logging import warn
 from ..utils._validation import suggest_keywords
-from ._arguments import as_float, require_ndim
+from ._arguments import (as_float, check_gamma, default_is_alive, require_actions, require_mask,
+                         require_ndim, same_batch_tick)
 from .generic import get_values_for_actions
 
 __all__ = ["get_elementwise_objective"]
@@ -55,11 +56,16 @@ def get_elementwise_objective(Qvalues, actions, rewards, n_steps, is_alive="alwa
         Penalty weight :math:`\lambda`.
     """
     require_ndim(Qvalues, "Qvalues", 3)
+    require_actions(actions)
+    require_ndim(rewards, "rewards", 2)
+    require_mask(is_alive, "is_alive")
     if not isinstance(n_steps, int) or n_steps < 1:
         raise ValueError("`n_steps` must be a positive int, got %r" % (n_steps,))
-    rewards = as_float(require_ndim(rewards, "rewards", 2))
-    mask = T.ones_like(rewards) if isinstance(is_alive, str) \
-        else as_float(require_ndim(is_alive, "is_alive", 2))
+    gamma = check_gamma(gamma, "gamma")
+    Qvalues, actions, rewards, is_alive = same_batch_tick(
+        [("Qvalues", Qvalues), ("actions", actions), ("rewards", rewards), ("is_alive", is_alive)])
+    rewards = as_float(rewards)
+    mask = default_is_alive(is_alive, rewards)
     best_qvalues = Qvalues.max(axis=-1)
     action_qvalues = get_values_for_actions(Qvalues, actions)
     classic = (rewards + gamma * _shift_left(best_qvalues, 1) - action_qvalues) ** 2

@@ -3,7 +3,8 @@ import theano
 import theano.tensor as T
 
 from ..utils._validation import suggest_keywords
-from ._arguments import as_float, default_is_alive, require_ndim
+from ._arguments import (as_float, default_is_alive, require_actions, require_mask, require_ndim,
+                         same_batch_tick)
 from ._objective_parts import log_policy_for_actions, policy_gradient_loss
 from .generic import get_n_step_value_reference
 
@@ -39,8 +40,11 @@ def get_elementwise_objective(policy, actions, rewards, is_alive="always", basel
     connectionist reinforcement learning.
     """
     require_ndim(policy, "policy", 2, 3)
-    for argument, value in (("actions", actions), ("rewards", rewards)):
-        require_ndim(value, argument, 2)
+    require_actions(actions, integer=policy.ndim == 3)
+    require_ndim(rewards, "rewards", 2)
+    require_mask(is_alive, "is_alive")
+    policy, actions, rewards, is_alive = same_batch_tick(
+        [("policy", policy), ("actions", actions), ("rewards", rewards), ("is_alive", is_alive)])
     is_alive = default_is_alive(is_alive, actions)
     if isinstance(baseline, str):
         if baseline != "zeros":

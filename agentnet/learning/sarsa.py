@@ -3,7 +3,7 @@ from lasagne.objectives import squared_error
 
 from ..utils._validation import suggest_keywords
 from . import qlearning
-from ._arguments import require_ndim
+from ._arguments import require_actions, require_mask, require_ndim, same_batch_tick
 from .generic import get_values_for_actions
 
 __all__ = ["get_elementwise_objective"]
@@ -30,9 +30,14 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     Rummery & Niranjan (1994), On-line Q-learning using connectionist systems.
     """
     require_ndim(qvalues, "qvalues", 3)
-    require_ndim(actions, "actions", 2)
+    require_actions(actions)
+    require_ndim(rewards, "rewards", 2)
+    require_mask(is_alive, "is_alive")
     if qvalues_target is not None:
         require_ndim(qvalues_target, "qvalues_target", 3)
+    qvalues, actions, rewards, is_alive, qvalues_target = same_batch_tick(
+        [("qvalues", qvalues), ("actions", actions), ("rewards", rewards),
+         ("is_alive", is_alive), ("qvalues_target", qvalues_target)])
     target = qvalues_target if qvalues_target is not None else qvalues
     # SARSA is Q-learning whose next-state value is that of the action actually taken
     return qlearning.get_elementwise_objective(

@@ -106,6 +106,44 @@ def test_sampling_comes_only_from_stored_sessions_and_empty_pool_fails():
     assert set(drawn) <= {100., 101., 102.} and len(set(drawn)) == 3
 
 
+def _append(pool, n, start=0, **kwargs):
+    frames, actions, rewards = _sessions(n, start)
+    pool.append_sessions([frames], [actions], rewards, **kwargs)
+
+
+def test_sampling_more_than_the_pool_without_replacement_is_an_error():
+    """The original capped the batch at the pool size; a short batch now raises instead."""
+    pool = _frames_pool()
+    sample = theano.function([], pool.sample_session_batch(4, replace=False).rewards)
+    _append(pool, 3)
+    with pytest.raises(ValueError, match="cannot sample 4 sessions without replacement from a "
+                                         "pool of 3 sessions"):
+        sample()
+    _append(pool, 1, start=3)
+    np.testing.assert_array_equal(np.sort(sample()[:, 0]), np.arange(4))
+
+
+def test_sample_size_below_one_is_an_error():
+    with pytest.raises(ValueError, match="`max_n_samples` must be >= 1, got 0"):
+        _frames_pool().sample_session_batch(0, replace=True)
+
+
+def test_first_append_must_match_the_layer_observation_shape():
+    pool = _frames_pool()
+    frames, actions, rewards = _sessions(2)
+    with pytest.raises(ValueError, match=r"`observations\[0\]` must have shape "
+                                         r"\[sessions, ticks, \*\(2, 3\)\].*got \(2, 5, 3, 2\)"):
+        pool.append_sessions([frames.transpose(0, 1, 3, 2)], [actions], rewards)
+    assert pool.rewards.get_value().shape == (0, 0)
+
+
+def test_pool_larger_than_memory_is_refused_before_allocating():
+    pool = _frames_pool()
+    with pytest.raises(MemoryError, match="a pool of 1000000000000 sessions x 5 ticks needs"):
+        _append(pool, 2, max_pool_size=10 ** 12)
+    assert pool.rewards.get_value().shape == (0, 0)
+
+
 def test_memory_estimate_and_refusal():
     pool = _frames_pool()
     estimate = pool.memory_estimate(1000, N_TICKS)

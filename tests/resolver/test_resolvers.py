@@ -77,6 +77,18 @@ def test_new_sample_on_every_call():
     assert not np.array_equal(act(uniform), act(uniform))
 
 
+@pytest.mark.parametrize("epsilon", [-0.1, 1.5, np.float32(1.01), float("nan")],
+                         ids=["negative", "above-1", "numpy-scalar", "nan"])
+def test_numeric_epsilon_outside_unit_interval(epsilon):
+    with pytest.raises(ValueError, match=r"`epsilon` must be in \[0, 1\]"):
+        EpsilonGreedyResolver(InputLayer((None, N_ACTIONS)), epsilon=epsilon)
+
+
+def test_epsilon_of_another_type_is_a_type_error():
+    with pytest.raises(TypeError, match=r"`epsilon` must be a float in \[0, 1\] or a Theano "):
+        EpsilonGreedyResolver(InputLayer((None, N_ACTIONS)), epsilon="0.1")
+
+
 def test_scan_needs_automatic_updates_for_fresh_randomness():
     """Inside theano.scan, fresh draws need the recurrence's updates.
 
