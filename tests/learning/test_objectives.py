@@ -18,13 +18,13 @@ def _take(values, actions):
     return np.take_along_axis(values, actions[:, :, None], axis=2)[:, :, 0]
 
 
-def _data(seed=0, truncate=False):
+def _data(seed=0, truncate=False, scalar_gamma=False):
     rng = np.random.RandomState(seed)
     qvalues, actions, rewards, alive = random_sessions(rng, B, T_, A)
     truncated = np.zeros((B, T_))
     if truncate:
         truncated[0, int(alive[0].sum()) - 1] = 1
-    gammas = rng.uniform(0.5, 1.0, size=(B, T_))
+    gammas = 0.9 if scalar_gamma else rng.uniform(0.5, 1.0, size=(B, T_))
     probs = np.exp(qvalues) / np.exp(qvalues).sum(-1, keepdims=True)
     return dict(qvalues=qvalues, actions=actions, rewards=rewards, alive=alive,
                 truncated=truncated, gammas=gammas, values=rng.randn(B, T_),
@@ -36,10 +36,11 @@ def _n_steps_input(n_steps):
     return n_steps if n_steps in (1, None) else T.iscalar("n_steps")
 
 
-def _compile(build, n_steps, crop_last):
+def _compile(build, n_steps, crop_last, scalar_gamma):
     q, target = T.tensor3("q"), T.tensor3("target")
     actions = T.imatrix("actions")
-    rewards, alive, truncated, gammas, values = T.matrices("r", "alive", "trunc", "g", "v")
+    rewards, alive, truncated, values = T.matrices("r", "alive", "trunc", "v")
+    gammas = T.scalar("g") if scalar_gamma else T.matrix("g")
     n = _n_steps_input(n_steps)
     outputs = build(q=q, target=target, actions=actions, rewards=rewards, alive=alive,
                     truncated=truncated, gammas=gammas, values=values, n_steps=n,
@@ -130,20 +131,21 @@ OBJECTIVES = {
 
 
 @functools.lru_cache(maxsize=None)
-def compiled(name, n_steps_kind, crop_last):
+def compiled(name, n_steps_kind, crop_last, scalar_gamma):
     build, _ = OBJECTIVES[name]
-    return _compile(build, n_steps_kind, crop_last)
+    return _compile(build, n_steps_kind, crop_last, scalar_gamma)
 
 
 @pytest.mark.numerics
+@pytest.mark.parametrize("scalar_gamma", [False, True], ids=["gamma-per-tick", "gamma-scalar"])
 @pytest.mark.parametrize("truncate", [False, True], ids=["no-truncation", "truncation"])
 @pytest.mark.parametrize("crop_last", [True, False], ids=["crop", "nocrop"])
 @pytest.mark.parametrize("n_steps", N_STEPS_CASES, ids=lambda n: "n=%s" % n)
 @pytest.mark.parametrize("name", sorted(OBJECTIVES))
-def test_objective_matches_numpy(name, n_steps, crop_last, truncate):
-    data = _data(seed=11, truncate=truncate)
+def test_objective_matches_numpy(name, n_steps, crop_last, truncate, scalar_gamma):
+    data = _data(seed=11, truncate=truncate, scalar_gamma=scalar_gamma)
     kind = n_steps if n_steps in (1, None) else "symbolic"
-    got = _run(compiled(name, kind, crop_last), data, n_steps)
+    got = _run(compiled(name, kind, crop_last, scalar_gamma), data, n_steps)
     expected = OBJECTIVES[name][1](data, n_steps, crop_last)
     for g, e in zip(np.atleast_3d(got) if name != "a2c" else got,
                     np.atleast_3d(expected) if name != "a2c" else expected):
@@ -151,18 +153,21 @@ def test_objective_matches_numpy(name, n_steps, crop_last, truncate):
 
 
 @pytest.mark.numerics
+@pytest.mark.parametrize("scalar_gamma", [False, True], ids=["gamma-per-tick", "gamma-scalar"])
 @pytest.mark.parametrize("crop_last", [True, False])
-def test_reinforce_matches_numpy(crop_last):
-    data = _data(seed=5)
+def test_reinforce_matches_numpy(crop_last, scalar_gamma):
+    data = _data(seed=5, scalar_gamma=scalar_gamma)
     policy, actions, rewards, alive, baseline = (T.tensor3(), T.imatrix(), T.matrix(),
                                                  T.matrix(), T.matrix())
+    gammas = T.scalar() if scalar_gamma else T.matrix()
     loss = reinforce.get_elementwise_objective(policy, actions, rewards, alive, baseline,
-                                               gamma_or_gammas=0.9, crop_last=crop_last)
-    f = theano.function([policy, actions, rewards, alive, baseline], loss,
+                                               gamma_or_gammas=gammas, crop_last=crop_last)
+    f = theano.function([policy, actions, rewards, alive, baseline, gammas], loss,
                         allow_input_downcast=True)
-    got = f(data["probs"], data["actions"], data["rewards"], data["alive"], data["values"])
-    returns = n_step_reference(np.zeros((B, T_)), data["rewards"], data["alive"], None, 0.9,
-                               crop_last, end_at_tmax=True)
+    got = f(data["probs"], data["actions"], data["rewards"], data["alive"], data["values"],
+            data["gammas"])
+    returns = n_step_reference(np.zeros((B, T_)), data["rewards"], data["alive"], None,
+                               data["gammas"], crop_last, end_at_tmax=True)
     expected = -np.log(_take(data["probs"], data["actions"])) * (returns - data["values"]) \
         * data["alive"]
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
