@@ -44,3 +44,36 @@ def test_atari_pipeline_is_uint8_end_to_end():
     assert observation.shape == (4, 84, 84) and observation.dtype == np.uint8
     assert env.observation_space.dtype == np.uint8
     env.close()
+
+
+def _noop_steps_until_end(env, max_steps):
+    """NOOP until the episode ends; returns (steps taken, lives left, ended)."""
+    env.reset(seed=0)
+    for step in range(1, max_steps + 1):
+        _, _, terminated, truncated, _ = env.step(0)
+        if terminated or truncated:
+            return step, env.unwrapped.ale.lives(), True
+    return max_steps, env.unwrapped.ale.lives(), False
+
+
+def test_breakout_stands_still_without_fire():
+    env = make_atari("ALE/Breakout-v5", stack=1, noop_max=0)
+    assert _noop_steps_until_end(env, 300) == (300, 5, False)
+
+
+def test_fire_reset_serves_every_life_of_a_whole_game():
+    env = make_atari("ALE/Breakout-v5", stack=1, noop_max=0, fire_reset=True)
+    steps, lives, ended = _noop_steps_until_end(env, 3000)
+    assert ended and lives == 0 and steps > 5
+
+
+def test_fire_reset_with_terminal_on_life_loss_ends_after_one_life():
+    env = make_atari("ALE/Breakout-v5", stack=1, noop_max=0, fire_reset=True,
+                     terminal_on_life_loss=True)
+    steps, lives, ended = _noop_steps_until_end(env, 3000)
+    assert ended and lives == 4
+
+
+def test_fire_reset_needs_a_fire_action():
+    with pytest.raises(ValueError, match="FIRE action.*'UP'"):
+        make_atari("ALE/Freeway-v5", fire_reset=True)

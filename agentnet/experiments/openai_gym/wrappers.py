@@ -8,11 +8,11 @@ scripts, rebuilt on gymnasium with OpenCV instead of ``scipy.misc.imresize``.
 """
 import numpy as np
 
-__all__ = ["make_atari", "PreprocessImage", "FrameBuffer"]
+__all__ = ["make_atari", "FireAtLifeStart", "PreprocessImage", "FrameBuffer"]
 
 
 def make_atari(game="ALE/Breakout-v5", frame_skip=4, screen_size=84, stack=4,
-               terminal_on_life_loss=False, noop_max=30, **make_kwargs):
+               terminal_on_life_loss=False, noop_max=30, fire_reset=False, **make_kwargs):
     """An Atari environment with the DQN preprocessing (Mnih et al. 2015).
 
     Frames are max-pooled over the skipped frames, converted to grayscale,
@@ -28,6 +28,9 @@ def make_atari(game="ALE/Breakout-v5", frame_skip=4, screen_size=84, stack=4,
         For ``gymnasium.wrappers.AtariPreprocessing``.
     stack : int
         Frames per observation (``FrameStackObservation``).
+    fire_reset : bool
+        Press FIRE at the start of every life (:class:`FireAtLifeStart`), for
+        games such as Breakout that wait for it before the ball is served.
     **make_kwargs
         For ``gymnasium.make`` (e.g. ``render_mode="rgb_array"``).
     """
@@ -38,12 +41,55 @@ def make_atari(game="ALE/Breakout-v5", frame_skip=4, screen_size=84, stack=4,
     env = gym.wrappers.AtariPreprocessing(env, frame_skip=frame_skip, screen_size=screen_size,
                                           terminal_on_life_loss=terminal_on_life_loss,
                                           noop_max=noop_max)
+    if fire_reset:
+        env = FireAtLifeStart(env)
     return gym.wrappers.FrameStackObservation(env, stack)
 
 
 def _gym():
     import gymnasium as gym
     return gym
+
+
+class FireAtLifeStart(_gym().Wrapper):
+    """Press FIRE after every reset and after every lost life that does not end the episode.
+
+    Breakout (and a few other ALE games) stand still until FIRE is pressed;
+    an agent then first has to discover FIRE before anything else can be
+    learnt. With this wrapper every life starts in play. The FIRE step's
+    reward is added to the step that triggered it, so no reward is lost.
+
+    Parameters
+    ----------
+    env : gymnasium.Env
+        An ALE environment (possibly wrapped) whose actions include ``FIRE``.
+    """
+
+    def __init__(self, env):
+        super(FireAtLifeStart, self).__init__(env)
+        meanings = env.unwrapped.get_action_meanings()
+        if "FIRE" not in meanings:
+            raise ValueError("FireAtLifeStart needs a game with a FIRE action; this one has %s"
+                             % (meanings,))
+        self.fire_action = meanings.index("FIRE")
+
+    def _lives(self):
+        return self.env.unwrapped.ale.lives()
+
+    def reset(self, **kwargs):
+        self.env.reset(**kwargs)
+        observation, _, terminated, truncated, info = self.env.step(self.fire_action)
+        if terminated or truncated:
+            return self.env.reset(**kwargs)
+        return observation, info
+
+    def step(self, action):
+        lives = self._lives()
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        if not (terminated or truncated) and 0 < self._lives() < lives:
+            observation, fire_reward, terminated, truncated, info = self.env.step(self.fire_action)
+            reward += fire_reward
+        return observation, reward, terminated, truncated, info
 
 
 class PreprocessImage(_gym().ObservationWrapper):
