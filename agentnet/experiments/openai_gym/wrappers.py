@@ -56,8 +56,10 @@ class FireAtLifeStart(_gym().Wrapper):
 
     Breakout (and a few other ALE games) stand still until FIRE is pressed;
     an agent then first has to discover FIRE before anything else can be
-    learnt. With this wrapper every life starts in play. The FIRE step's
-    reward is added to the step that triggered it, so no reward is lost.
+    learnt. With this wrapper every life starts in play. After a lost life
+    the FIRE step's reward is added to the step that lost it; after a reset
+    it is dropped, since ``reset`` returns no reward (it is 0 in the games
+    that wait for FIRE, the ball not being in play yet).
 
     Parameters
     ----------
