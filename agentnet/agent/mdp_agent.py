@@ -3,6 +3,7 @@ from collections import OrderedDict
 
 import numpy as np
 import theano
+import theano.tensor as T
 from lasagne.layers import (InputLayer, Layer, get_all_param_values, get_all_params,
                             get_output, set_all_param_values)
 
@@ -12,6 +13,7 @@ from ..utils.logging import warn
 from ..utils._validation import shape_str, suggest_keywords, unknown_keyword_message
 from ._linking import check_init_pairs, check_layer
 from ._recurrence_checks import as_layer_dict, check_state_pairs, layer_label
+from ._memory_reset import ZeroedWhereDead, alive_input_layer
 from .recurrence import Recurrence
 
 __all__ = ["MDPAgent"]
@@ -78,12 +80,23 @@ class MDPAgent(object):
     def get_sessions(self, environment, session_length=10, batch_size=None,
                      initial_env_states="zeros", initial_observations="zeros",
                      initial_hidden="zeros", experience_replay=False, unroll_scan=True,
-                     return_automatic_updates=False, optimize_experience_replay=None, **kwargs):
+                     return_automatic_updates=False, optimize_experience_replay=None,
+                     zero_memory_on_reset=False, **kwargs):
         """Symbolic sessions of ``session_length`` ticks.
 
         In active mode the agent interacts with a Theano ``environment``; with
         ``experience_replay=True`` it is fed the sessions stored in
         ``environment.observations`` / ``environment.actions``.
+
+        Parameters
+        ----------
+        zero_memory_on_reset : bool
+            Replay mode only. Zero every memory after the ticks recorded with
+            ``environment.is_alive == 0`` (the tick that resets a finished
+            game), as :class:`~agentnet.experiments.openai_gym.EnvPool` does in
+            live play: :math:`h_t \leftarrow \mathrm{alive}_t h_t`. Without it
+            (the original AgentNet's behaviour) the first ticks of an episode
+            are replayed with the previous episode's memory.
 
         Returns
         -------
@@ -106,10 +119,13 @@ class MDPAgent(object):
                  "use experience_replay.", category=DeprecationWarning)
             experience_replay = optimize_experience_replay
         _check_recurrence_kwargs(kwargs)
+        if zero_memory_on_reset and not experience_replay:
+            raise ValueError("zero_memory_on_reset=True needs experience_replay=True: in active "
+                             "mode no game is reset inside the session")
         if experience_replay:
             recurrence = self._replay_recurrence(environment, session_length, initial_env_states,
                                                  initial_observations, initial_hidden,
-                                                 unroll_scan, kwargs)
+                                                 unroll_scan, zero_memory_on_reset, kwargs)
         else:
             recurrence = self._active_recurrence(environment, session_length, batch_size,
                                                  initial_env_states, initial_observations,
@@ -135,7 +151,8 @@ class MDPAgent(object):
                                   **kwargs)
 
     def _replay_recurrence(self, environment, session_length, initial_env_states,
-                           initial_observations, initial_hidden, unroll_scan, kwargs):
+                           initial_observations, initial_hidden, unroll_scan,
+                           zero_memory_on_reset, kwargs):
         if not (hasattr(environment, "observations") and hasattr(environment, "actions")):
             raise ValueError("experience_replay=True needs an environment with `observations` "
                              "and `actions` (e.g. SessionPoolEnvironment), got %s"
@@ -144,7 +161,8 @@ class MDPAgent(object):
             warn("initial_env_states and initial_observations are unused in replay mode.",
                  verbosity_level=2)
         return self.as_replay_recurrence(environment, session_length, initial_hidden,
-                                         unroll_scan=unroll_scan, **kwargs)
+                                         unroll_scan=unroll_scan,
+                                         zero_memory_on_reset=zero_memory_on_reset, **kwargs)
 
     def _split_sessions(self, recurrence, environment, session_length, experience_replay):
         state_layers, output_layers = recurrence.get_sequence_layers()
@@ -221,11 +239,14 @@ class MDPAgent(object):
         return self._linked_inits(observation_pairs, initial_observations, "initial_observations")
 
     def as_replay_recurrence(self, environment, session_length=10, initial_hidden="zeros",
-                             recurrence_name="ReplayRecurrence", unroll_scan=True):
+                             recurrence_name="ReplayRecurrence", unroll_scan=True,
+                             zero_memory_on_reset=False):
         """The :class:`Recurrence` that feeds recorded observations and actions to the agent.
 
         Its states are the memories and its tracked outputs ``[policy] +
-        [actions]``; the action layers output the recorded actions.
+        [actions]``; the action layers output the recorded actions. With
+        ``zero_memory_on_reset`` the memories are zeroed after every tick
+        where ``environment.is_alive`` is 0 (see :meth:`get_sessions`).
         """
         if isinstance(initial_hidden, str) and initial_hidden == "zeros":
             initial_hidden = _preceding_memories(environment)
@@ -242,12 +263,33 @@ class MDPAgent(object):
                                 len(self.observation_layers), len(self.action_layers)))
         sequences = OrderedDict((layer, check_layer(layer, value, session_length))
                                 for layer, value in zip(inner, stored))
+        state_variables = OrderedDict(self.agent_states)
         state_init = self._linked_inits(self.agent_states, initial_hidden, "initial_hidden")
+        if zero_memory_on_reset:
+            state_variables, state_init, alive_sequence = self._zeroed_where_dead(
+                environment, session_length, state_init)
+            sequences.update(alive_sequence)
         self.recurrence = Recurrence(
-            state_variables=self.agent_states, state_init=state_init,
+            state_variables=state_variables, state_init=state_init,
             input_sequences=sequences, tracked_outputs=self.policy + self.action_layers,
             n_steps=session_length, unroll_scan=unroll_scan, name=recurrence_name)
         return self.recurrence
+
+    def _zeroed_where_dead(self, environment, session_length, state_init):
+        """Memories wrapped in :class:`ZeroedWhereDead`, their inits, and the is_alive feed."""
+        is_alive = getattr(environment, "is_alive", None)
+        if is_alive is None:
+            raise ValueError("zero_memory_on_reset=True needs the environment's `is_alive` "
+                             "[batch, tick]; %s has none" % type(environment).__name__)
+        alive_t = alive_input_layer()
+        zeroed = OrderedDict((new, ZeroedWhereDead(new, alive_t, name="%s.zeroed_on_reset"
+                                                   % layer_label(new)))
+                             for new in self.agent_states)
+        state_variables = OrderedDict((zeroed[new], prev) for new, prev in self.agent_states.items())
+        state_init = OrderedDict((zeroed[new], value) for new, value in state_init.items())
+        alive_flags = T.cast(T.neq(is_alive, 0), "uint8")
+        return state_variables, state_init, {alive_t: check_layer(alive_t, alive_flags,
+                                                                  session_length)}
 
     # ------------------------------------------------------------ one tick
 
@@ -350,7 +392,8 @@ def _shapes(shapes):
 _GET_SESSIONS_KEYWORDS = ["environment", "session_length", "batch_size", "initial_env_states",
                           "initial_observations", "initial_hidden", "experience_replay",
                           "unroll_scan", "return_automatic_updates",
-                          "optimize_experience_replay", "recurrence_name"]
+                          "optimize_experience_replay", "zero_memory_on_reset",
+                          "recurrence_name"]
 
 
 def _check_recurrence_kwargs(kwargs):

@@ -110,6 +110,35 @@ def test_replay_feeds_recorded_actions_and_preceding_memories(agent):
         np.testing.assert_allclose(got_q[:, t], q, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.numerics
+@pytest.mark.parametrize("unroll", [True, False], ids=["unrolled", "scan"])
+def test_zero_memory_on_reset_zeroes_memory_after_dead_ticks(agent, unroll):
+    r"""h_t = alive_t * tanh(o_t W_o + h_{t-1} W_h + b); Q_t reads h_t before zeroing."""
+    rng = np.random.RandomState(3)
+    observations = theano.shared(rng.randn(2, SESSION_LENGTH, 3).astype(floatX))
+    recorded = theano.shared(rng.randint(0, 3, size=(2, SESSION_LENGTH)).astype("int32"))
+    memory0 = theano.shared(rng.randn(2, 4).astype(floatX))
+    alive = np.array([[1, 0, 1, 1], [1, 1, 1, 0]], dtype=floatX)
+    batch = SessionBatchEnvironment(observations, [(3,)], recorded, is_alive=theano.shared(alive),
+                                    preceding_agent_memories=[memory0])
+    _, _, memories, _, qvalues = agent.get_sessions(batch, SESSION_LENGTH, experience_replay=True,
+                                                    unroll_scan=unroll, zero_memory_on_reset=True)
+    got_memories, got_q = theano.function([], [list(memories.values())[0], qvalues])()
+    memory = memory0.get_value()
+    for t in range(SESSION_LENGTH):
+        memory, q = numpy_memory_step(agent, observations.get_value()[:, t], memory)
+        memory = memory * alive[:, t, None]
+        np.testing.assert_allclose(got_memories[:, t], memory, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(got_q[:, t], q, rtol=1e-4, atol=1e-4)
+
+
+def test_zero_memory_on_reset_needs_is_alive(agent):
+    batch = SessionBatchEnvironment(T.tensor3(), [(3,)], T.imatrix())
+    with pytest.raises(ValueError, match="needs the environment's `is_alive`"):
+        agent.get_sessions(batch, SESSION_LENGTH, experience_replay=True,
+                           zero_memory_on_reset=True)
+
+
 def test_deprecated_replay_flag_warns_and_still_replays(agent):
     batch = SessionBatchEnvironment(T.tensor3(), [(3,)], T.imatrix())
     with pytest.warns(DeprecationWarning, match="optimize_experience_replay is deprecated"):

@@ -87,6 +87,27 @@ def test_bootstrap_record_and_overlapping_segments():
     np.testing.assert_array_equal(second[0][0, 0], observations[0, -1])
 
 
+def _replayed_counts(pool, n_ticks, zero_memory_on_reset):
+    _, _, memories, _, _ = AGENT.get_sessions(pool.experience_replay, n_ticks,
+                                              experience_replay=True,
+                                              zero_memory_on_reset=zero_memory_on_reset)
+    return theano.function([], list(memories.values()))()[0]
+
+
+def test_replay_with_zero_memory_on_reset_reproduces_live_memories():
+    """Two episodes per game and a non-zero memory before the segment."""
+    live, recorded = _pool([2, 3]), _pool([2, 3])
+    for pool in (live, recorded):
+        pool.interact(2, add_last_observation=False)
+    _, _, _, (live_counts,), alive, _ = live.interact(7, add_last_observation=False)
+    recorded.update(7, add_last_observation=False)
+    np.testing.assert_array_equal(alive, [[0, 1, 1, 0, 1, 1, 0], [1, 0, 1, 1, 1, 0, 1]])
+    np.testing.assert_array_equal(_replayed_counts(recorded, 7, True), live_counts)
+    # the original AgentNet's replay keeps counting through the resets
+    np.testing.assert_array_equal(_replayed_counts(recorded, 7, False)[:, :, 0],
+                                  [[3, 4, 5, 6, 7, 8, 9], [3, 4, 5, 6, 7, 8, 9]])
+
+
 def test_truncation_is_recorded_and_stored():
     makers = lambda: gym.wrappers.TimeLimit(Countdown(10), max_episode_steps=2)  # noqa: E731
     pool = EnvPool(AGENT, makers, n_games=1, agent_step=REACT)
@@ -159,3 +180,5 @@ def test_bad_input():
         EnvPool(two_observations, lambda: Countdown())
     with pytest.raises(ValueError, match="use EnvPool"):
         GamePool(AGENT)
+    with pytest.raises(ValueError, match="zero_memory_on_reset=True needs experience_replay"):
+        AGENT.get_sessions(_pool([2]).experience_replay, 3, zero_memory_on_reset=True)

@@ -1,0 +1,46 @@
+"""Zeroing an agent's memory at the ticks where a recorded game was reset."""
+import theano.tensor as T
+from lasagne.layers import InputLayer, MergeLayer
+
+from ..utils.layers.helpers import get_layer_dtype
+
+__all__ = ["ZeroedWhereDead", "alive_input_layer"]
+
+
+def alive_input_layer(name="replay.is_alive_t"):
+    """One tick of ``is_alive``: an ``InputLayer`` of shape ``[batch]`` and dtype uint8."""
+    return InputLayer((None,), input_var=T.TensorType("uint8", (False,))(name), name=name)
+
+
+class ZeroedWhereDead(MergeLayer):
+    r"""A memory layer's new value, zeroed in the batch rows whose tick is dead.
+
+    .. math:: h_t \leftarrow \mathrm{alive}_t \, h_t
+
+    This is what :class:`~agentnet.experiments.openai_gym.EnvPool` does in
+    live play at the tick that resets a finished game (``is_alive = 0``), so
+    that the next episode starts from zero memory.
+
+    Parameters
+    ----------
+    memory : Layer
+        The new value of a memory, ``[batch, shape...]``, any dtype.
+    alive : Layer
+        ``[batch]``, non-zero where the tick is alive.
+    """
+
+    def __init__(self, memory, alive, **kwargs):
+        MergeLayer.__init__(self, [memory, alive], **kwargs)
+
+    @property
+    def output_dtype(self):
+        """The memory's dtype: zeroing keeps it."""
+        return get_layer_dtype(self.input_layers[0])
+
+    def get_output_shape_for(self, input_shapes):
+        return input_shapes[0]
+
+    def get_output_for(self, inputs, **kwargs):
+        memory, alive = inputs
+        row_alive = alive.dimshuffle([0] + ["x"] * (memory.ndim - 1))
+        return T.switch(row_alive, memory, T.zeros_like(memory))
