@@ -3,6 +3,7 @@ import theano.tensor as T
 from lasagne.layers import InputLayer, MergeLayer
 
 from ..utils.layers.helpers import get_layer_dtype
+from .recurrence import _keep_where_masked
 
 __all__ = ["ZeroedWhereDead", "alive_input_layer"]
 
@@ -42,5 +43,4 @@ class ZeroedWhereDead(MergeLayer):
 
     def get_output_for(self, inputs, **kwargs):
         memory, alive = inputs
-        row_alive = alive.dimshuffle([0] + ["x"] * (memory.ndim - 1))
-        return T.switch(row_alive, memory, T.zeros_like(memory))
+        return _keep_where_masked(alive, [memory], [T.zeros_like(memory)])[0]
