@@ -250,19 +250,7 @@ class MDPAgent(object):
         """
         if isinstance(initial_hidden, str) and initial_hidden == "zeros":
             initial_hidden = _preceding_memories(environment)
-        overlap = set(self.observation_layers) & set(self.action_layers)
-        if overlap:
-            raise ValueError("observation and action layers must differ, both contain %s"
-                             % ", ".join(layer_label(layer) for layer in overlap))
-        stored = list(environment.observations) + list(environment.actions)
-        inner = self.observation_layers + self.action_layers
-        if len(stored) != len(inner):
-            raise ValueError("the environment stores %i observations and %i actions; the agent "
-                             "has %i observation and %i action layers"
-                             % (len(environment.observations), len(environment.actions),
-                                len(self.observation_layers), len(self.action_layers)))
-        sequences = OrderedDict((layer, check_layer(layer, value, session_length))
-                                for layer, value in zip(inner, stored))
+        sequences = self._recorded_sequences(environment, session_length)
         state_variables = OrderedDict(self.agent_states)
         state_init = self._linked_inits(self.agent_states, initial_hidden, "initial_hidden")
         if zero_memory_on_reset:
@@ -274,6 +262,22 @@ class MDPAgent(object):
             input_sequences=sequences, tracked_outputs=self.policy + self.action_layers,
             n_steps=session_length, unroll_scan=unroll_scan, name=recurrence_name)
         return self.recurrence
+
+    def _recorded_sequences(self, environment, session_length):
+        """``{observation or action layer: its recorded [batch, tick, ...] sequence}``."""
+        overlap = set(self.observation_layers) & set(self.action_layers)
+        if overlap:
+            raise ValueError("observation and action layers must differ, both contain %s"
+                             % ", ".join(layer_label(layer) for layer in overlap))
+        stored = list(environment.observations) + list(environment.actions)
+        inner = self.observation_layers + self.action_layers
+        if len(stored) != len(inner):
+            raise ValueError("the environment stores %i observations and %i actions; the agent "
+                             "has %i observation and %i action layers"
+                             % (len(environment.observations), len(environment.actions),
+                                len(self.observation_layers), len(self.action_layers)))
+        return OrderedDict((layer, check_layer(layer, value, session_length))
+                           for layer, value in zip(inner, stored))
 
     def _zeroed_where_dead(self, environment, session_length, state_init):
         """Memories wrapped in :class:`ZeroedWhereDead`, their inits, and the is_alive feed."""
