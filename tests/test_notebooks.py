@@ -39,6 +39,7 @@ def test_atari_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_pa
     run_in_smoke_mode(ATARI_DQN, monkeypatch, tmp_path)
     first = json.loads(progress_path.read_text())
     assert first["env_steps"] == 400 and (tmp_path / "atari_dqn.png").exists()
+    assert (tmp_path / "atari_dqn_lives.png").exists()
 
     monkeypatch.setenv("AGENTNET_ENV_STEPS", "600")
     monkeypatch.setenv("AGENTNET_RESUME", "1")
