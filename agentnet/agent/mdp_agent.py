@@ -82,7 +82,7 @@ class MDPAgent(object):
                      initial_hidden="zeros", experience_replay=False, unroll_scan=True,
                      return_automatic_updates=False, optimize_experience_replay=None,
                      zero_memory_on_reset=False, **kwargs):
-        """Symbolic sessions of ``session_length`` ticks.
+        r"""Symbolic sessions of ``session_length`` ticks.
 
         In active mode the agent interacts with a Theano ``environment``; with
         ``experience_replay=True`` it is fed the sessions stored in
