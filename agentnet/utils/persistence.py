@@ -6,9 +6,13 @@ JSON header stored as a ``uint8`` array (``agentnet_header``)::
 
     {"format": 1,
      "versions": {"agentnet": ..., "theano": ..., "lasagne": ..., "numpy": ...},
-     "params": [{"name": "hidden.W", "dtype": "float32", "shape": [3, 5]}, ...]}
+     "params": [{"name": "hidden.W", "dtype": "float32", "shape": [3, 5]}, ...],
+     "metadata": {...}}
 
-The architecture itself is not stored: load into a network built by the same
+``metadata`` is optional: any JSON object saved with the weights (a training
+run's counters and curves, say) and read back by :func:`read_metadata`, so
+that weights and progress are replaced together in one atomic write. The
+architecture itself is not stored: load into a network built by the same
 code. Saving writes a temporary file next to the target, flushes it to disk
 and renames it over the target, so an interrupted save never damages an
 existing checkpoint. Loading never unpickles: arrays are read with
@@ -27,7 +31,7 @@ import zlib
 import numpy as np
 from lasagne.layers import Layer, get_all_param_values, get_all_params, set_all_param_values
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "read_metadata"]
 
 #: Version of the ``.npz`` layout written by :func:`save`.
 FORMAT_VERSION = 1
@@ -59,13 +63,25 @@ def _versions():
             "lasagne": lasagne.__version__, "numpy": np.__version__}
 
 
-def _header(params, values):
+def _header(params, values, metadata):
     entries = [{"name": param.name, "dtype": str(value.dtype), "shape": list(value.shape)}
                for param, value in zip(params, values)]
-    return {"format": FORMAT_VERSION, "versions": _versions(), "params": entries}
+    header = {"format": FORMAT_VERSION, "versions": _versions(), "params": entries}
+    if metadata is not None:
+        header["metadata"] = metadata
+    return header
 
 
-def save(nn, filename):
+def _encode_header(header):
+    """The header as JSON bytes; metadata that JSON cannot hold is a TypeError naming it."""
+    try:
+        return json.dumps(header).encode("utf-8")
+    except (TypeError, ValueError) as error:
+        raise TypeError("`metadata` must be a JSON-serialisable dict (str keys; numbers, "
+                        "strings, lists, dicts): %s" % error) from error
+
+
+def save(nn, filename, metadata=None):
     """Write the values of every parameter of ``nn`` (all tags) to ``filename``, atomically.
 
     Parameters
@@ -76,11 +92,15 @@ def save(nn, filename):
     filename : str or os.PathLike
         Written as given (``.npz`` content whatever the extension). An
         existing file is replaced only once the new one is complete.
+    metadata : dict or None
+        A JSON-serialisable dict stored in the header (e.g. a training run's
+        step counter and curves); read it back with :func:`read_metadata`.
 
     Raises
     ------
     TypeError
-        If ``nn`` is not a layer or a list of layers.
+        If ``nn`` is not a layer or a list of layers, or ``metadata`` is not
+        a JSON-serialisable dict. Nothing is written then.
 
     Examples
     --------
@@ -93,9 +113,11 @@ def save(nn, filename):
     True
     """
     params = _params_of(nn)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError("`metadata` must be a dict or None, got %s" % type(metadata).__name__)
     values = get_all_param_values(nn)
     arrays = {_param_key(i): value for i, value in enumerate(values)}
-    header = json.dumps(_header(params, values)).encode("utf-8")
+    header = _encode_header(_header(params, values, metadata))
     arrays[_HEADER_KEY] = np.frombuffer(header, dtype=np.uint8)
     _write_atomically(os.fspath(filename), lambda stream: np.savez(stream, **arrays))
 
@@ -173,6 +195,7 @@ def _read_legacy(stream):
 
 
 def _parse_header(archive):
+    """The checked header dict of an opened ``.npz`` checkpoint."""
     if _HEADER_KEY not in archive.files:
         raise ValueError("not an AgentNet checkpoint: no %r entry" % _HEADER_KEY)
     header = json.loads(archive[_HEADER_KEY].tobytes().decode("utf-8"))
@@ -184,12 +207,14 @@ def _parse_header(archive):
     if not isinstance(entries, list) or not all(
             isinstance(e, dict) and {"name", "dtype", "shape"} <= set(e) for e in entries):
         raise ValueError("malformed header: `params` must list {name, dtype, shape}")
-    return entries
+    if not isinstance(header.get("metadata", {}), dict):
+        raise ValueError("malformed header: `metadata` must be a JSON object")
+    return header
 
 
 def _read_npz(stream):
     with np.load(stream, allow_pickle=False) as archive:
-        entries = _parse_header(archive)
+        entries = _parse_header(archive)["params"]
         expected = {_HEADER_KEY} | {_param_key(i) for i in range(len(entries))}
         if set(archive.files) != expected:
             raise ValueError("the archive's arrays do not match its header (%i parameters)"
@@ -214,6 +239,43 @@ def _read(path):
             kind = "an AgentNet .npz checkpoint" if is_zip else "a legacy pickled weights file"
             raise ValueError("cannot load weights from %s (read as %s): %s"
                              % (path, kind, error)) from error
+
+
+def read_metadata(filename):
+    """The ``metadata`` dict saved with the weights in ``filename``, or None if there is none.
+
+    Only the JSON header is read: no array is loaded and nothing is unpickled.
+
+    Parameters
+    ----------
+    filename : str or os.PathLike
+        A checkpoint written by :func:`save`.
+
+    Raises
+    ------
+    ValueError
+        If the file is damaged or not an AgentNet ``.npz`` checkpoint (a
+        legacy pickled weights file holds no metadata).
+    FileNotFoundError
+        If ``filename`` does not exist.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, DenseLayer
+    >>> import os, tempfile
+    >>> net = DenseLayer(InputLayer((None, 3)), 2, name="q")
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.npz")
+    >>> save(net, path, metadata={"env_steps": 1000, "returns": [0.5, 1.0]})
+    >>> read_metadata(path)["env_steps"]
+    1000
+    """
+    path = os.fspath(filename)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return _parse_header(archive).get("metadata")
+    except _PARSE_ERRORS as error:
+        raise ValueError("cannot read metadata from %s (an AgentNet .npz checkpoint is "
+                         "expected): %s" % (path, error)) from error
 
 
 def _first_mismatch(params, values, names, check_names):

@@ -213,6 +213,43 @@ def test_inconsistent_archives_are_rejected(saved, edit, extra, message):
         load(_network(), path)
 
 
+# --- metadata saved with the weights ------------------------------------------------------
+
+def test_metadata_round_trip_and_absence(saved, tmp_path):
+    source, path = saved
+    assert persistence.read_metadata(path) is None
+    metadata = {"env_steps": 348704, "returns": [0.0, 1.5, -2.25], "curves": {"eval": [[5, 2.0]]},
+                "name": "breakout"}
+    with_metadata = str(tmp_path / "run.npz")
+    save(source, with_metadata, metadata=metadata)
+    assert persistence.read_metadata(with_metadata) == metadata
+    target = _network(seed=1)
+    load(target, with_metadata)
+    _assert_same_values(source, target)
+
+
+@pytest.mark.parametrize("metadata, message", [
+    ([1, 2], "`metadata` must be a dict or None, got list"),
+    ({"when": object()}, "`metadata` must be a JSON-serialisable dict"),
+], ids=["not-a-dict", "not-json"])
+def test_bad_metadata_writes_nothing(tmp_path, metadata, message):
+    with pytest.raises(TypeError, match=message):
+        save(_network(), str(tmp_path / "run.npz"), metadata=metadata)
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_read_metadata_rejects_what_is_not_a_checkpoint(saved, tmp_path):
+    _, path = saved
+    _rewrite_archive(path, lambda h: h.update(metadata=[1, 2]))
+    with pytest.raises(ValueError, match="`metadata` must be a JSON object"):
+        persistence.read_metadata(path)
+    legacy = str(tmp_path / "legacy.pkl")
+    with open(legacy, "wb") as stream:
+        pickle.dump([np.zeros(2)], stream, protocol=2)
+    with pytest.raises(ValueError, match="cannot read metadata from .*legacy.pkl"):
+        persistence.read_metadata(legacy)
+
+
 def test_bad_network_argument(tmp_path):
     with pytest.raises(TypeError, match="`nn` must be a lasagne layer or a list of layers, got str"):
         save(str(tmp_path / "w.npz"), _network())
