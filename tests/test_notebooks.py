@@ -1,11 +1,12 @@
 """Every example notebook runs top to bottom in smoke mode (tiny budgets)."""
 import glob
-import json
 import os
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from agentnet.utils.persistence import read_metadata
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 ATARI_DQN = os.path.join(EXAMPLES, "Playing Atari with Deep Reinforcement Learning.ipynb")
@@ -34,17 +35,17 @@ def test_notebook_runs_in_smoke_mode(path, monkeypatch, tmp_path):
 
 @pytest.mark.slow
 def test_atari_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_path):
-    progress_path = tmp_path / "atari_dqn_checkpoint" / "progress.json"
+    checkpoint = tmp_path / "atari_dqn_checkpoint.npz"
     monkeypatch.setenv("AGENTNET_ENV_STEPS", "400")
     run_in_smoke_mode(ATARI_DQN, monkeypatch, tmp_path)
-    first = json.loads(progress_path.read_text())
+    first = read_metadata(checkpoint)
     assert first["env_steps"] == 400 and (tmp_path / "atari_dqn.png").exists()
     assert (tmp_path / "atari_dqn_lives.png").exists()
 
     monkeypatch.setenv("AGENTNET_ENV_STEPS", "600")
     monkeypatch.setenv("AGENTNET_RESUME", "1")
     text = run_in_smoke_mode(ATARI_DQN, monkeypatch, tmp_path)
-    second = json.loads(progress_path.read_text())
+    second = read_metadata(checkpoint)
     assert "resumed after 400 env steps" in text
     assert second["env_steps"] >= 600 and second["wall_seconds"] > first["wall_seconds"]
     assert second["episode_returns"][:len(first["episode_returns"])] == first["episode_returns"]
