@@ -10,7 +10,9 @@ from agentnet.utils.persistence import read_metadata
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 ATARI_DQN = os.path.join(EXAMPLES, "Playing Atari with Deep Reinforcement Learning.ipynb")
-NOTEBOOKS = sorted(set(glob.glob(os.path.join(EXAMPLES, "*.ipynb"))) - {ATARI_DQN})
+KUNGFU_A2C = os.path.join(EXAMPLES, "Recurrent A2C on Kung-Fu Master.ipynb")
+# The two long-run notebooks are run (twice) by their resume tests below.
+NOTEBOOKS = sorted(set(glob.glob(os.path.join(EXAMPLES, "*.ipynb"))) - {ATARI_DQN, KUNGFU_A2C})
 
 
 def run_in_smoke_mode(path, monkeypatch, results_dir):
@@ -48,7 +50,29 @@ def test_atari_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_pa
     second = read_metadata(checkpoint)
     assert "resumed after 400 env steps" in text
     assert second["env_steps"] >= 600 and second["wall_seconds"] > first["wall_seconds"]
+    _assert_carried_over(first, second, last_x=400)
+
+
+def _assert_carried_over(first, second, last_x):
+    """The resumed run's returns and curves start with the first run's and go past ``last_x``."""
     assert second["episode_returns"][:len(first["episode_returns"])] == first["episode_returns"]
     for name, points in first["metrics"].items():
         resumed = second["metrics"][name]
-        assert resumed[:len(points)] == points and resumed[-1][0] > 400
+        assert resumed[:len(points)] == points and resumed[-1][0] > last_x
+
+
+@pytest.mark.slow
+def test_kungfu_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_path):
+    checkpoint = tmp_path / "kungfu_a2c_checkpoint.npz"
+    monkeypatch.setenv("AGENTNET_ITERATIONS", "2")
+    run_in_smoke_mode(KUNGFU_A2C, monkeypatch, tmp_path)
+    first = read_metadata(checkpoint)
+    assert first["iteration"] == 2 and (tmp_path / "kungfu_a2c.png").exists()
+
+    monkeypatch.setenv("AGENTNET_ITERATIONS", "4")
+    monkeypatch.setenv("AGENTNET_RESUME", "1")
+    text = run_in_smoke_mode(KUNGFU_A2C, monkeypatch, tmp_path)
+    second = read_metadata(checkpoint)
+    assert "resumed after 2 iterations" in text and second["iteration"] == 4
+    env_steps_after_first = first["metrics"]["evaluation score"][-1][0]
+    _assert_carried_over(first, second, last_x=env_steps_after_first)
