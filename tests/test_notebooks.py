@@ -35,22 +35,19 @@ def test_notebook_runs_in_smoke_mode(path, monkeypatch, tmp_path):
     run_in_smoke_mode(path, monkeypatch, tmp_path)
 
 
-@pytest.mark.slow
-def test_atari_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_path):
-    checkpoint = tmp_path / "atari_dqn_checkpoint.npz"
-    monkeypatch.setenv("AGENTNET_ENV_STEPS", "400")
-    run_in_smoke_mode(ATARI_DQN, monkeypatch, tmp_path)
-    first = read_metadata(checkpoint)
-    assert first["env_steps"] == 400 and (tmp_path / "atari_dqn.png").exists()
-    assert (tmp_path / "atari_dqn_lives.png").exists()
+def run_then_resume(path, monkeypatch, results_dir, budget_variable, budgets, checkpoint_name):
+    """Run with the first budget, then resume to the second; the checkpoint metadata after each.
 
-    monkeypatch.setenv("AGENTNET_ENV_STEPS", "600")
+    Returns ``(first, second, text)``: both progress records and the resumed run's printed text.
+    """
+    checkpoint = results_dir / checkpoint_name
+    monkeypatch.setenv(budget_variable, str(budgets[0]))
+    run_in_smoke_mode(path, monkeypatch, results_dir)
+    first = read_metadata(checkpoint)
+    monkeypatch.setenv(budget_variable, str(budgets[1]))
     monkeypatch.setenv("AGENTNET_RESUME", "1")
-    text = run_in_smoke_mode(ATARI_DQN, monkeypatch, tmp_path)
-    second = read_metadata(checkpoint)
-    assert "resumed after 400 env steps" in text
-    assert second["env_steps"] >= 600 and second["wall_seconds"] > first["wall_seconds"]
-    _assert_carried_over(first, second, last_x=400)
+    text = run_in_smoke_mode(path, monkeypatch, results_dir)
+    return first, read_metadata(checkpoint), text
 
 
 def _assert_carried_over(first, second, last_x):
@@ -62,17 +59,20 @@ def _assert_carried_over(first, second, last_x):
 
 
 @pytest.mark.slow
-def test_kungfu_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_path):
-    checkpoint = tmp_path / "kungfu_a2c_checkpoint.npz"
-    monkeypatch.setenv("AGENTNET_ITERATIONS", "2")
-    run_in_smoke_mode(KUNGFU_A2C, monkeypatch, tmp_path)
-    first = read_metadata(checkpoint)
-    assert first["iteration"] == 2 and (tmp_path / "kungfu_a2c.png").exists()
+def test_atari_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_path):
+    first, second, text = run_then_resume(ATARI_DQN, monkeypatch, tmp_path, "AGENTNET_ENV_STEPS",
+                                          (400, 600), "atari_dqn_checkpoint.npz")
+    assert first["env_steps"] == 400 and "resumed after 400 env steps" in text
+    assert second["env_steps"] >= 600 and second["wall_seconds"] > first["wall_seconds"]
+    _assert_carried_over(first, second, last_x=400)
+    assert (tmp_path / "atari_dqn.png").exists() and (tmp_path / "atari_dqn_lives.png").exists()
 
-    monkeypatch.setenv("AGENTNET_ITERATIONS", "4")
-    monkeypatch.setenv("AGENTNET_RESUME", "1")
-    text = run_in_smoke_mode(KUNGFU_A2C, monkeypatch, tmp_path)
-    second = read_metadata(checkpoint)
-    assert "resumed after 2 iterations" in text and second["iteration"] == 4
-    env_steps_after_first = first["metrics"]["evaluation score"][-1][0]
-    _assert_carried_over(first, second, last_x=env_steps_after_first)
+
+@pytest.mark.slow
+def test_kungfu_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_path):
+    first, second, text = run_then_resume(KUNGFU_A2C, monkeypatch, tmp_path,
+                                          "AGENTNET_ITERATIONS", (2, 4), "kungfu_a2c_checkpoint.npz")
+    assert first["iteration"] == 2 and "resumed after 2 iterations" in text
+    assert second["iteration"] == 4
+    _assert_carried_over(first, second, last_x=first["metrics"]["evaluation score"][-1][0])
+    assert (tmp_path / "kungfu_a2c.png").exists()
