@@ -72,8 +72,27 @@ def _header(params, values, metadata):
     return header
 
 
+def _first_non_str_key(value, path="metadata"):
+    """Where a dict inside ``value`` has a key JSON would silently turn into a string, or None."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return "%s key %r (%s)" % (path, key, type(key).__name__)
+            found = _first_non_str_key(item, "%s[%r]" % (path, key))
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        return next(filter(None, (_first_non_str_key(item, "%s[%i]" % (path, i))
+                                  for i, item in enumerate(value))), None)
+    return None
+
+
 def _encode_header(header):
     """The header as JSON bytes; metadata that JSON cannot hold is a TypeError naming it."""
+    bad_key = _first_non_str_key(header.get("metadata"))
+    if bad_key:
+        raise TypeError("`metadata` dict keys must be str (JSON would turn them into strings "
+                        "silently), got %s" % bad_key)
     try:
         return json.dumps(header).encode("utf-8")
     except (TypeError, ValueError) as error:

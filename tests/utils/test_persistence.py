@@ -231,7 +231,9 @@ def test_metadata_round_trip_and_absence(saved, tmp_path):
 @pytest.mark.parametrize("metadata, message", [
     ([1, 2], "`metadata` must be a dict or None, got list"),
     ({"when": object()}, "`metadata` must be a JSON-serialisable dict"),
-], ids=["not-a-dict", "not-json"])
+    ({"curves": [{"eval": {1000: 2.0}}]}, r"keys must be str .* got "
+                                         r"metadata\['curves'\]\[0\]\['eval'\] key 1000 \(int\)"),
+], ids=["not-a-dict", "not-json", "int-key"])
 def test_bad_metadata_writes_nothing(tmp_path, metadata, message):
     with pytest.raises(TypeError, match=message):
         save(_network(), str(tmp_path / "run.npz"), metadata=metadata)
