@@ -4,6 +4,8 @@ All tensors are batch-major: ``[batch, tick]`` for ``rewards``,
 ``is_alive`` and ``state_values``; ``[batch, tick, n_actions]`` for
 per-action values.
 """
+import warnings
+
 import theano
 import theano.tensor as T
 
@@ -12,7 +14,32 @@ from ._arguments import (as_float, check_n_steps, default_is_alive, default_valu
                          same_batch_tick, state_values_2d)
 
 __all__ = ["get_end_indicator", "get_values_for_actions", "get_action_Qvalues",
-           "get_mask_by_eos", "get_n_step_value_reference", "get_1_step_value_reference"]
+           "get_mask_by_eos", "get_n_step_value_reference", "get_1_step_value_reference",
+           "UnbootstrappedTicksWarning"]
+
+
+class UnbootstrappedTicksWarning(UserWarning):
+    """An integer ``n_steps >= 3`` with ``crop_last=True`` leaves ticks without a value term.
+
+    Ticks :math:`T-n < t < T-1` of every window have no bootstrap tick ahead
+    of them, so their reference is a plain partial return, as if the session
+    ended there. This reproduces the original AgentNet, but it biases the
+    values towards zero: :math:`n - 2` of the :math:`T - 1` learning ticks
+    are affected. Filter it with ``warnings.simplefilter("ignore",
+    UnbootstrappedTicksWarning)`` when that is what you want.
+    """
+
+
+def _warn_if_ticks_unbootstrapped(n_steps, crop_last):
+    """Warn when a Python-int ``n_steps >= 3`` meets ``crop_last`` (see the warning class)."""
+    if crop_last and isinstance(n_steps, int) and n_steps >= 3:
+        ticks = "tick T-2" if n_steps == 3 else "ticks T-%i..T-2" % (n_steps - 1)
+        warnings.warn(
+            "n_steps=%i with crop_last=True: %s of every T-tick window get a partial return "
+            "with no value term, as if the session ended there (the original AgentNet's "
+            "behaviour, kept for compatibility). Use n_steps=None (look ahead to the window's "
+            "end) or n_steps <= 2 to bootstrap every tick." % (n_steps, ticks),
+            UnbootstrappedTicksWarning, stacklevel=3)
 
 
 def get_end_indicator(is_alive, force_end_at_t_max=False):
@@ -158,7 +185,9 @@ def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps
 
     With ``crop_last=True`` and :math:`n \ge 3` the ticks between the last
     bootstrap tick and :math:`T-1` get a plain partial return without a value
-    term; this matches the original AgentNet exactly.
+    term; this matches the original AgentNet exactly, and an
+    :class:`UnbootstrappedTicksWarning` says so. ``n_steps=None`` or
+    :math:`n \le 2` bootstrap every tick.
 
     Parameters
     ----------
@@ -206,6 +235,7 @@ def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps
                                           is_truncated)
     values, rewards, is_alive, is_truncated = _reference_arguments(state_values, rewards, is_alive,
                                                                    is_truncated)
+    _warn_if_ticks_unbootstrapped(n_steps, crop_last)
     values_after_end = default_values_after_end(state_values_after_end, values)
     terminal, truncated = _terminal_and_truncated(is_alive, is_truncated, end_at_tmax)
     bootstrap = T.or_(_bootstrap_ticks(rewards.shape[1], n_steps, crop_last)[None, :], truncated)

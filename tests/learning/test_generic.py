@@ -1,5 +1,6 @@
 """The n-step reference and session helpers against the numpy loops of tests/numpy_reference."""
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -7,9 +8,11 @@ import theano
 import theano.tensor as T
 from hypothesis import given, settings, strategies as st
 
-from agentnet.learning.generic import (get_1_step_value_reference, get_end_indicator,
-                                       get_mask_by_eos, get_n_step_value_reference,
-                                       get_values_for_actions, get_action_Qvalues)
+from agentnet.learning import qlearning
+from agentnet.learning.generic import (UnbootstrappedTicksWarning, get_1_step_value_reference,
+                                       get_end_indicator, get_mask_by_eos,
+                                       get_n_step_value_reference, get_values_for_actions,
+                                       get_action_Qvalues)
 from tests.numpy_reference import (end_indicator, monte_carlo_return, n_step_reference,
                                    random_sessions)
 
@@ -160,3 +163,36 @@ def test_errors():
         get_n_step_value_reference(T.vector(), T.matrix(), n_steps=3)
     with pytest.raises(ValueError, match="`gamma_or_gammas` must be a scalar"):
         get_n_step_value_reference(T.matrix(), T.matrix(), n_steps=3, gamma_or_gammas=T.tensor3())
+
+
+def _pre_last_reference(n_steps):
+    """R[:, T-2] for zero rewards and values 1 over a 5-tick window, gamma 0.5, crop_last."""
+    values, rewards = T.matrix("values"), T.matrix("rewards")
+    reference = get_n_step_value_reference(values, rewards, n_steps=n_steps, gamma_or_gammas=0.5)
+    ones = np.ones((2, 5), dtype=floatX)
+    return theano.function([values, rewards], reference)(ones, 0 * ones)[:, -2]
+
+
+@pytest.mark.parametrize("n_steps", [3, 4])
+def test_warning_names_the_ticks_left_without_a_value_term(n_steps):
+    with pytest.warns(UnbootstrappedTicksWarning, match="n_steps=%i with crop_last" % n_steps):
+        pre_last = _pre_last_reference(n_steps)
+    np.testing.assert_array_equal(pre_last, 0.0)  # as the warning says: no value term
+
+
+@pytest.mark.parametrize("n_steps", [None, 1, 2])
+def test_no_warning_when_every_tick_bootstraps(n_steps):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnbootstrappedTicksWarning)
+        pre_last = _pre_last_reference(n_steps)
+    np.testing.assert_allclose(pre_last, 0.5)  # gamma * V_{T-1}
+
+
+def test_warning_reaches_objective_callers_and_skips_other_cases():
+    q, actions, rewards = T.tensor3("q"), T.imatrix("actions"), T.matrix("rewards")
+    with pytest.warns(UnbootstrappedTicksWarning):
+        qlearning.get_elementwise_objective(q, actions, rewards, n_steps=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnbootstrappedTicksWarning)
+        qlearning.get_elementwise_objective(q, actions, rewards, n_steps=3, crop_last=False)
+        qlearning.get_elementwise_objective(q, actions, rewards, n_steps=T.iscalar("n"))
