@@ -9,6 +9,7 @@ import warnings
 import theano
 import theano.tensor as T
 
+from ..utils.logging import user_stacklevel
 from ._arguments import (as_float, check_n_steps, default_is_alive, default_values_after_end,
                          gamma_matrix, require_actions, require_mask, require_ndim,
                          same_batch_tick, state_values_2d)
@@ -39,7 +40,7 @@ def _warn_if_ticks_unbootstrapped(n_steps, crop_last):
             "with no value term, as if the session ended there (the original AgentNet's "
             "behaviour, kept for compatibility). Use n_steps=None (look ahead to the window's "
             "end) or n_steps <= 2 to bootstrap every tick." % (n_steps, ticks),
-            UnbootstrappedTicksWarning, stacklevel=3)
+            UnbootstrappedTicksWarning, stacklevel=user_stacklevel())
 
 
 def get_end_indicator(is_alive, force_end_at_t_max=False):

@@ -1,10 +1,11 @@
 """Verbosity-aware warnings and the ``deprecated`` decorator."""
 import functools
+import sys
 import warnings
 
 from .config import config
 
-__all__ = ["warn", "deprecated"]
+__all__ = ["warn", "deprecated", "user_stacklevel"]
 
 
 def warn(message="Hello, world!", verbosity_level=1, **kwargs):
@@ -22,6 +23,19 @@ def warn(message="Hello, world!", verbosity_level=1, **kwargs):
     if config.verbose >= verbosity_level:
         kwargs.setdefault("stacklevel", 2)
         warnings.warn("[Verbose>=%s] %s" % (verbosity_level, message), **kwargs)
+
+
+def user_stacklevel():
+    """``stacklevel`` making :func:`warnings.warn` point at the first caller outside agentnet.
+
+    Counted from the function that calls this one (level 1), so a warning
+    raised deep inside the library names the user's line, however many
+    agentnet functions and decorators lie in between.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "agentnet":
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class deprecated(object):

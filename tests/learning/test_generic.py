@@ -190,8 +190,10 @@ def test_no_warning_when_every_tick_bootstraps(n_steps):
 
 def test_warning_reaches_objective_callers_and_skips_other_cases():
     q, actions, rewards = T.tensor3("q"), T.imatrix("actions"), T.matrix("rewards")
-    with pytest.warns(UnbootstrappedTicksWarning):
+    with pytest.warns(UnbootstrappedTicksWarning) as caught:
         qlearning.get_elementwise_objective(q, actions, rewards, n_steps=3)
+    ours = [w.filename for w in caught if w.category is UnbootstrappedTicksWarning]
+    assert ours == [__file__]  # points at the caller's line, not inside agentnet
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnbootstrappedTicksWarning)
         qlearning.get_elementwise_objective(q, actions, rewards, n_steps=3, crop_last=False)
