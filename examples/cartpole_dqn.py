@@ -38,10 +38,10 @@ class Hyperparameters:
     batch_size: int = 32             # sessions per training step
     train_steps_per_update: int = 32  # training steps after each pool update (72 env steps)
     total_env_steps: int = 50000     # budget of environment steps
-    n_steps: int = 3                 # n-step Q-learning look-ahead
+    n_steps: int = 2                 # n-step look-ahead (n <= 2: every tick bootstraps)
     gamma: float = 0.99              # discount
-    learning_rate: float = 1e-3      # Adam
-    target_tau: float = 0.005        # soft target update per training step
+    learning_rate: float = 2e-3      # Adam
+    target_tau: float = 0.02         # soft target update per training step
     epsilon_start: float = 1.0       # exploration, decayed linearly...
     epsilon_end: float = 0.02        # ...to this value...
     epsilon_steps: int = 15000       # ...over this many env steps
