@@ -40,8 +40,8 @@ class Hyperparameters:
     total_env_steps: int = 50000     # budget of environment steps
     n_steps: int = 2                 # n-step look-ahead (n <= 2: every tick bootstraps)
     gamma: float = 0.99              # discount
-    learning_rate: float = 2e-3      # Adam
-    target_tau: float = 0.02         # soft target update per training step
+    learning_rate: float = 1e-3      # Adam
+    target_tau: float = 0.005        # soft target update per training step
     epsilon_start: float = 1.0       # exploration, decayed linearly...
     epsilon_end: float = 0.02        # ...to this value...
     epsilon_steps: int = 15000       # ...over this many env steps
