@@ -1,4 +1,4 @@
-"""Verbosity-aware warnings and the ``deprecated`` decorator."""
+"""Verbosity-aware warnings, the ``deprecated`` decorator and the stack level of user code."""
 import functools
 import sys
 import warnings
