@@ -18,9 +18,11 @@ and renames it over the target, so an interrupted save never damages an
 existing checkpoint. Loading never unpickles: arrays are read with
 ``allow_pickle=False``. Files of the original AgentNet (a pickled list of
 arrays, protocol 2) are read by an unpickler that can rebuild numpy arrays
-and nothing else.
+and nothing else. :func:`save_bytes` and :func:`load_bytes` do the same in
+memory (the same ``.npz`` bytes), for sending weights to another process.
 """
 import codecs
+import io
 import json
 import os
 import pickle
@@ -31,7 +33,7 @@ import zlib
 import numpy as np
 from lasagne.layers import Layer, get_all_param_values, get_all_params, set_all_param_values
 
-__all__ = ["save", "load", "read_metadata"]
+__all__ = ["save", "load", "read_metadata", "save_bytes", "load_bytes"]
 
 #: Version of the ``.npz`` layout written by :func:`save`.
 FORMAT_VERSION = 1
@@ -131,6 +133,12 @@ def save(nn, filename, metadata=None):
     >>> load(net, path) is net
     True
     """
+    arrays = _checkpoint_arrays(nn, metadata)
+    _write_atomically(os.fspath(filename), lambda stream: np.savez(stream, **arrays))
+
+
+def _checkpoint_arrays(nn, metadata):
+    """The ``.npz`` entries of a checkpoint: one array per parameter and the JSON header."""
     params = _params_of(nn)
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError("`metadata` must be a dict or None, got %s" % type(metadata).__name__)
@@ -138,7 +146,44 @@ def save(nn, filename, metadata=None):
     arrays = {_param_key(i): value for i, value in enumerate(values)}
     header = _encode_header(_header(params, values, metadata))
     arrays[_HEADER_KEY] = np.frombuffer(header, dtype=np.uint8)
-    _write_atomically(os.fspath(filename), lambda stream: np.savez(stream, **arrays))
+    return arrays
+
+
+def save_bytes(nn, metadata=None):
+    """The checkpoint :func:`save` would write, as bytes in memory (same ``.npz`` format).
+
+    Meant for sending weights to another process or machine (e.g. game
+    workers) without pickle; read them back with :func:`load_bytes`.
+
+    Parameters
+    ----------
+    nn : lasagne.layers.Layer or list of layers
+    metadata : dict or None
+        As in :func:`save`.
+
+    Returns
+    -------
+    bytes
+        An ``.npz`` archive: ``param_00000``, ... and the JSON header.
+
+    Raises
+    ------
+    TypeError
+        As :func:`save`.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, DenseLayer
+    >>> net = DenseLayer(InputLayer((None, 3)), 2, name="q")
+    >>> data = save_bytes(net)
+    >>> data[:2]
+    b'PK'
+    >>> load_bytes(net, data) is net
+    True
+    """
+    stream = io.BytesIO()
+    np.savez(stream, **_checkpoint_arrays(nn, metadata))
+    return stream.getvalue()
 
 
 def _write_atomically(path, write):
@@ -260,6 +305,20 @@ def _read(path):
                              % (path, kind, error)) from error
 
 
+def _read_bytes(data):
+    """``(values, names)`` from checkpoint bytes; only the ``.npz`` format, never a pickle."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("`data` must be bytes (from save_bytes), got %s" % type(data).__name__)
+    if bytes(data[:len(_ZIP_MAGIC)]) != _ZIP_MAGIC:
+        raise ValueError("cannot load weights from bytes: not an .npz archive (the data starts "
+                         "with %r, an .npz with %r)" % (bytes(data[:len(_ZIP_MAGIC)]), _ZIP_MAGIC))
+    try:
+        return _read_npz(io.BytesIO(data))
+    except _PARSE_ERRORS as error:
+        raise ValueError("cannot load weights from bytes (read as an AgentNet .npz "
+                         "checkpoint): %s" % error) from error
+
+
 def read_metadata(filename):
     """The ``metadata`` dict saved with the weights in ``filename``, or None if there is none.
 
@@ -347,12 +406,47 @@ def load(nn, filename, check_names=True):
     """
     params = _params_of(nn)
     path = os.fspath(filename)
-    values, names = _read(path)
+    return _set_checked(nn, params, _read(path), check_names, path)
+
+
+def _set_checked(nn, params, values_and_names, check_names, source):
+    """Set ``nn``'s parameters after checking count, names, shapes and dtypes; return ``nn``."""
+    values, names = values_and_names
     if len(values) != len(params):
         raise ValueError("%s holds %i parameters but the network has %i"
-                         % (path, len(values), len(params)))
+                         % (source, len(values), len(params)))
     mismatch = _first_mismatch(params, values, names, check_names)
     if mismatch is not None:
-        raise ValueError("cannot load %s into this network: %s" % (path, mismatch))
+        raise ValueError("cannot load %s into this network: %s" % (source, mismatch))
     set_all_param_values(nn, values)
     return nn
+
+
+def load_bytes(nn, data, check_names=True):
+    """Set every parameter of ``nn`` from checkpoint bytes made by :func:`save_bytes`; return ``nn``.
+
+    Same checks as :func:`load`; nothing is unpickled (legacy pickled
+    weights are not accepted as bytes).
+
+    Parameters
+    ----------
+    nn : lasagne.layers.Layer or list of layers
+    data : bytes
+        An ``.npz`` checkpoint, e.g. from :func:`save_bytes` or the content
+        of a file written by :func:`save`.
+    check_names : bool
+
+    Returns
+    -------
+    nn, with its parameters set in place.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not an AgentNet ``.npz`` checkpoint or does not match
+        the network (naming the first mismatch); the network is unchanged.
+    TypeError
+        If ``nn`` is not a layer or a list of layers, or ``data`` not bytes.
+    """
+    params = _params_of(nn)
+    return _set_checked(nn, params, _read_bytes(data), check_names, "the weights bytes")

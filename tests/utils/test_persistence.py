@@ -412,3 +412,37 @@ def test_legacy_file_with_the_wrong_count(tmp_path):
 def test_zip_magic_decides_the_format(saved):
     _, path = saved
     assert _read_bytes(path)[:2] == b"PK" and zipfile.is_zipfile(path)
+
+
+# --- weights as bytes (for sending to game workers) ------------------------------------------
+
+def test_bytes_equal_the_file_content_and_round_trip(saved, tmp_path):
+    source, path = saved
+    data = persistence.save_bytes(source, metadata={"version": 3})
+    bytes_path = str(tmp_path / "from_bytes.npz")
+    _write_bytes(bytes_path, data)
+    assert persistence.read_metadata(bytes_path) == {"version": 3}
+    target = persistence.load_bytes(_network(seed=1), _read_bytes(path))
+    _assert_same_values(source, target)
+    _assert_same_values(source, load(_network(seed=2), bytes_path))
+
+
+def test_bytes_are_checked_like_files(saved):
+    data = persistence.save_bytes(_network(units=6))
+    with pytest.raises(ValueError, match=r"cannot load the weights bytes into this network: "
+                                         r"parameter 0 \(hidden.W\)"):
+        persistence.load_bytes(_network(), data)
+    with pytest.raises(ValueError, match="not an .npz archive"):
+        persistence.load_bytes(_network(), b"\x80\x02garbage")
+    with pytest.raises(ValueError, match="cannot load weights from bytes"):
+        persistence.load_bytes(_network(), data[:len(data) // 2])
+    with pytest.raises(TypeError, match="`data` must be bytes"):
+        persistence.load_bytes(_network(), "PK")
+
+
+def test_pickled_bytes_are_refused_and_run_no_code(tmp_path):
+    marker = tmp_path / "pwned"
+    data = pickle.dumps([np.zeros(2), _OpenBomb(str(marker))], protocol=2)
+    with pytest.raises(ValueError, match="not an .npz archive"):
+        persistence.load_bytes(_network(), data)
+    assert not marker.exists()
