@@ -16,7 +16,7 @@ BENCH_FLAGS := $(RUN_FLAGS),floatX=float32
 theano_flags = $(if $(THEANO_FLAGS),$(1)$(comma)$(THEANO_FLAGS),$(1))
 comma := ,
 
-.PHONY: install demo test test-fast docs bench clean
+.PHONY: install demo test test-fast docs bench bench-peers clean
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ docs: install
 
 bench: install
 	for script in bench/[!_]*.py; do THEANO_FLAGS="$(call theano_flags,$(BENCH_FLAGS))" $(PY) $$script || exit 1; done
+
+# Side by side with Stable-Baselines3; its own Python 3.11 venv in bench/peers/.venv.
+bench-peers: install
+	THEANO_FLAGS="$(call theano_flags,$(BENCH_FLAGS))" $(PY) bench/peers/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info docs/_build .pytest_cache .hypothesis
