@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmark scripts: timing and cold/cached compile runs."""
+"""Shared helpers of the benchmark scripts: timing, cold/cached compile runs, the stack."""
 import argparse
 import json
 import os
@@ -9,7 +9,8 @@ import time
 
 import numpy as np
 
-__all__ = ["time_per_call", "compile_timings", "print_table", "emit", "warmup_dot", "run_script"]
+__all__ = ["time_per_call", "compile_timings", "print_table", "emit", "warmup_dot", "run_script",
+           "run_worker", "print_stack_info"]
 
 
 def time_per_call(function, args, repeats=2000, rounds=5):
@@ -29,11 +30,23 @@ def emit(result):
     print("RESULT " + json.dumps(result))
 
 
-def _run_worker(script, worker, compiledir):
-    flags = "base_compiledir=%s" % compiledir
-    if os.environ.get("THEANO_FLAGS"):
-        flags = os.environ["THEANO_FLAGS"] + "," + flags
-    env = dict(os.environ, THEANO_FLAGS=flags)
+def print_stack_info():
+    """Print ``python -m agentnet.info`` (versions, BLAS kernel, threads) as a fresh process
+    with this environment sees it, so that every benchmark states what it ran on."""
+    sys.stdout.flush()
+    subprocess.run([sys.executable, "-m", "agentnet.info"], check=False)
+    print()
+
+
+def run_worker(script, worker, compiledir=None, environment=None):
+    """Run ``script --worker NAME`` in a fresh process; return the result it emitted.
+
+    ``compiledir`` (default: THEANO_FLAGS' own) is appended to THEANO_FLAGS;
+    ``environment`` adds or replaces environment variables for that process.
+    """
+    flags = [f for f in (os.environ.get("THEANO_FLAGS"),
+                         compiledir and "base_compiledir=%s" % compiledir) if f]
+    env = dict(os.environ, THEANO_FLAGS=",".join(flags), **(environment or {}))
     output = subprocess.run([sys.executable, script, "--worker", worker], env=env, check=True,
                             stdout=subprocess.PIPE, universal_newlines=True).stdout
     line = [l for l in output.splitlines() if l.startswith("RESULT ")][-1]
@@ -48,9 +61,9 @@ def compile_timings(script, worker, warmup_worker):
     second its cached compile. Returns ``(cold_result, cached_result)``.
     """
     with tempfile.TemporaryDirectory(prefix="agentnet-bench-") as compiledir:
-        _run_worker(script, warmup_worker, compiledir)
-        cold = _run_worker(script, worker, compiledir)
-        cached = _run_worker(script, worker, compiledir)
+        run_worker(script, warmup_worker, compiledir)
+        cold = run_worker(script, worker, compiledir)
+        cached = run_worker(script, worker, compiledir)
     return cold, cached
 
 

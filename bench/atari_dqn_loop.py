@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import print_table  # noqa: E402
+from _common import print_stack_info, print_table  # noqa: E402
 
 N_GAMES, SEQ_LENGTH, BATCH_SESSIONS, UPDATE_EVERY, ITERATIONS = 8, 5, 8, 4, 30
 
@@ -64,6 +64,7 @@ def rate(pool, learn):
 
 
 def main():
+    print_stack_info()
     pool, train, target, compile_seconds = build()
 
     def learn():

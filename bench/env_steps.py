@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import print_table  # noqa: E402
+from _common import print_stack_info, print_table  # noqa: E402
 
 N_GAMES = (1, 4, 16)
 TICKS = {"CartPole-v1": 400, "Breakout": 100}
@@ -71,6 +71,7 @@ def pool_rate(name, agent, react, n_games, backend):
 
 
 def main():
+    print_stack_info()
     rows = []
     for name in TICKS:
         env = make(name)

@@ -15,8 +15,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (compile_timings, print_table, run_script, time_per_call,  # noqa: E402
-                     warmup_dot)
+from _common import (compile_timings, print_stack_info, print_table, run_script,  # noqa: E402
+                     time_per_call, warmup_dot)
 
 
 def build_mlp():
@@ -65,6 +65,7 @@ def measure(name):
 
 
 def report():
+    print_stack_info()
     rows = []
     for name in sorted(BUILDERS):
         cold, cached = compile_timings(__file__, name, "warmup")

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import print_table  # noqa: E402
+from _common import print_stack_info, print_table  # noqa: E402
 
 TICKS = 25                    # ticks per session
 POOL_SESSIONS = 4000          # 4000 x 25 = 100k ticks
@@ -91,6 +91,7 @@ def measure_naive(rng):
 
 
 def main():
+    print_stack_info()
     rng = np.random.RandomState(0)
     ticks = POOL_SESSIONS * TICKS
     rows = []

@@ -14,7 +14,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import compile_timings, print_table, run_script, time_per_call  # noqa: E402
+from _common import (compile_timings, print_stack_info, print_table, run_script,  # noqa: E402
+                     time_per_call)
 
 BATCH, TICKS, UNITS = 32, 100, 64
 
@@ -59,6 +60,7 @@ def warmup():
 
 
 def report():
+    print_stack_info()
     cold, cached = compile_timings(__file__, "sessions", "warmup")
     print_table("get_sessions, GRU(64) agent, batch %d x %d ticks" % (BATCH, TICKS),
                 ["ticks per s", "ms per call", "compile cold (s)", "compile cached (s)"],

@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import print_table  # noqa: E402
+from _common import print_stack_info, print_table  # noqa: E402
 
 __all__ = ["main"]
 
@@ -100,6 +100,7 @@ def hook_import_seconds(repeats=500):
 
 
 def main():
+    print_stack_info()
     with_hook, without_hook = start_up_with_and_without_hook()
     rows = [
         ["python -c pass (as installed)", median_seconds(["-c", "pass"], START_REPEATS)],

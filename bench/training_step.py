@@ -8,6 +8,14 @@ update). The forward pass alone is the same replay compiled without the loss
 gradient. Printed: milliseconds per call of each, their ratio, and the cold and
 cached compile time of the training step.
 
+The Atari step is the Nature-DQN one: the online and the target network
+(three convolutions, 512 hidden units, 4 actions) on 8 replayed sessions x 5
+ticks = 40 uint8 4x84x84 frame stacks, 3-step Q-learning against the target,
+one Adam update, in float32. It is timed in the shared compile cache with the
+OpenBLAS kernel AgentNet selects and, when AgentNet selected one, again with
+``AGENTNET_NO_BLAS_TUNING=1`` (OpenBLAS's own choice); the first loss shows
+both compute the same.
+
 Usage: ``make bench`` or ``.venv/bin/python bench/training_step.py``.
 """
 import os
@@ -17,10 +25,11 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (compile_timings, print_table, run_script, time_per_call,  # noqa: E402
-                     warmup_dot)
+from _common import (compile_timings, print_stack_info, print_table, run_script,  # noqa: E402
+                     run_worker, time_per_call, warmup_dot)
 
 BATCH, TICKS, N_ACTIONS = 32, 10, 2
+ATARI_SESSIONS, ATARI_TICKS, ATARI_ACTIONS = 8, 5, 4
 
 
 def build_agent_and_pool():
@@ -59,7 +68,76 @@ def measure():
             "forward_ms": 1e3 * time_per_call(forward, [], repeats=300)}
 
 
+def build_atari_step():
+    """Compiled Nature-DQN training step on a pool of random frames; returns (step, seconds)."""
+    import lasagne
+    import theano
+    import theano.tensor as T
+    from lasagne.layers import Conv2DLayer, DenseLayer, InputLayer, NonlinearityLayer
+    from agentnet import Agent
+    from agentnet.environment import SessionPoolEnvironment
+    from agentnet.learning import qlearning
+    from agentnet.resolver import EpsilonGreedyResolver
+    from agentnet.target_network import TargetNetwork
+    np.random.seed(0)
+    frames = InputLayer((None, 4, 84, 84), input_var=T.tensor4("frames", dtype="uint8"))
+    network = NonlinearityLayer(frames, lambda x: T.cast(x, theano.config.floatX) / 255.)
+    for filters, size, stride in ((32, 8, 4), (64, 4, 2), (64, 3, 1)):
+        network = Conv2DLayer(network, filters, size, stride=stride)
+    qvalues = DenseLayer(DenseLayer(network, 512), ATARI_ACTIONS, nonlinearity=None)
+    target = TargetNetwork(qvalues)
+    agent = Agent(frames, {}, [qvalues, target.output_layers],
+                  EpsilonGreedyResolver(qvalues, epsilon=0.1))
+    pool = SessionPoolEnvironment(observations=frames, actions=1, agent_memories=[])
+    shape = (ATARI_SESSIONS, ATARI_TICKS)
+    pool.load_sessions([np.random.randint(0, 256, shape + (4, 84, 84)).astype("uint8")],
+                       [np.random.randint(0, ATARI_ACTIONS, shape).astype("int32")],
+                       np.random.randn(*shape).astype("float32"), np.ones(shape, dtype="uint8"))
+    _, _, _, _, (q_seq, target_seq) = agent.get_sessions(pool, ATARI_TICKS,
+                                                         experience_replay=True)
+    loss = qlearning.get_elementwise_objective(q_seq, pool.actions[0], pool.rewards,
+                                               pool.is_alive, qvalues_target=target_seq,
+                                               n_steps=3).sum()
+    params = lasagne.layers.get_all_params(qvalues, trainable=True)
+    started = time.perf_counter()
+    step = theano.function([], loss, updates=lasagne.updates.adam(loss, params, 1e-4))
+    return step, time.perf_counter() - started
+
+
+def theano_blas_kernel():
+    """Kernel of the OpenBLAS that Theano links, or a note that it uses numpy's BLAS."""
+    import theano
+    from agentnet.info import blas_libraries
+    kernels = [library["corename"] for library in blas_libraries(theano.config.blas.ldflags)
+               if library["owner"] == "Theano's"]
+    return kernels[0] if kernels else "numpy's BLAS"
+
+
+def measure_atari():
+    import agentnet_import_hook
+    step, compile_seconds = build_atari_step()
+    first_loss = float(step())
+    return {"compile_s": compile_seconds, "first_loss": first_loss,
+            "train_ms": 1e3 * time_per_call(step, [], repeats=5, rounds=7),
+            "corename": theano_blas_kernel(),
+            "origin": agentnet_import_hook.openblas_coretype_origin()}
+
+
+def report_atari():
+    runs = [("as configured", run_worker(__file__, "atari"))]
+    if runs[0][1]["origin"] == "agentnet":
+        runs.append(("AGENTNET_NO_BLAS_TUNING=1",
+                     run_worker(__file__, "atari", environment={"AGENTNET_NO_BLAS_TUNING": "1"})))
+    print_table("Nature-DQN training step, online + target net on %d uint8 frame stacks, Adam "
+                "(ms per call; compile in s, shared cache)" % (ATARI_SESSIONS * ATARI_TICKS),
+                ["BLAS setting", "OpenBLAS kernel", "train step", "first loss", "compile"],
+                [[name, run["corename"], "%.1f" % run["train_ms"], "%.6g" % run["first_loss"],
+                  "%.1f" % run["compile_s"]] for name, run in runs])
+
+
 def report():
+    print_stack_info()
+    report_atari()
     cold, cached = compile_timings(__file__, "measure", "warmup")
     print_table("Q-learning training step, MLP agent, %d sessions x %d ticks (ms per call; "
                 "compile in s)" % (BATCH, TICKS),
@@ -70,4 +148,5 @@ def report():
 
 
 if __name__ == "__main__":
-    run_script(__doc__, {"measure": measure, "warmup": warmup_dot}, report)
+    run_script(__doc__, {"measure": measure, "atari": measure_atari, "warmup": warmup_dot},
+               report)
