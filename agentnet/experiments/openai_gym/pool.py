@@ -6,6 +6,7 @@ from ...utils.layers.helpers import get_layer_dtype
 from ...utils.logging import warn
 from ...utils._validation import shape_str
 from ._games import SequentialGames, VectorGames
+from ._sessions import RecordedSessions, store_sessions
 
 __all__ = ["EnvPool", "GamePool"]
 
@@ -216,18 +217,24 @@ class EnvPool(object):
             ``preprocess(observations, actions, rewards, is_alive,
             preceding_memories)`` returning the same five things.
         """
+        store_sessions(self.experience_replay, self.record(n_steps, add_last_observation),
+                       append, max_size or self.max_size, preprocess)
+
+    def record(self, n_steps=100, add_last_observation=True):
+        """Play ``n_steps`` ticks in every game; return what :meth:`update` stores.
+
+        Returns
+        -------
+        RecordedSessions
+            ``observations [n_games, n_steps, *obs_shape]``, ``actions``,
+            ``rewards``, ``is_alive``, ``is_truncated [n_games, n_steps]`` and
+            ``preceding_memories`` (the memories before the first tick).
+        """
         preceding_memories = [np.copy(m) for m in self.prev_memory_states]
         observations, actions, rewards, _, is_alive, _ = self.interact(
             n_steps, add_last_observation=add_last_observation)
-        observations, actions, rewards, is_alive, preceding_memories = preprocess(
-            observations, actions, rewards, is_alive, preceding_memories)
-        arguments = ([observations], [actions], rewards, is_alive, preceding_memories)
-        if append:
-            self.experience_replay.append_sessions(
-                *arguments, max_pool_size=max_size or self.max_size,
-                is_truncated=self.last_is_truncated)
-        else:
-            self.experience_replay.load_sessions(*arguments, is_truncated=self.last_is_truncated)
+        return RecordedSessions(observations, actions, rewards, is_alive,
+                                self.last_is_truncated, preceding_memories)
 
     def evaluate(self, n_games=1, save_path="./records", use_monitor=True, record_video=False,
                  verbose=True, t_max=100000, seed=None):

@@ -1,0 +1,468 @@
+"""Acting and learning at the same time: games played by worker processes, sessions streamed back.
+
+:class:`ProcessEnvPool` has the interface of :class:`EnvPool` for learning
+(``update``, ``experience_replay``, ``episode_returns``, ``evaluate``) but
+plays the games in ``n_workers`` separate processes, each hosting a
+:class:`~agentnet.experiments.openai_gym.game_worker.GameWorker`. While the
+learner trains, the workers play the next segment; the learner's acting
+weights reach them every ``sync_every`` updates.
+
+Everything between the processes goes over a ``multiprocessing`` pipe as
+bytes (``send_bytes``/``recv_bytes``), never pickled: weights as the ``.npz``
+bytes of :func:`agentnet.utils.persistence.save_bytes`, sessions as ``.npz``
+bytes of numpy arrays. Each message is one kind byte and its body:
+
+======  ==================  ================================================
+kind    direction           body
+======  ==================  ================================================
+``W``   learner -> worker   version (int64), weights length (uint64), weights
+                            ``.npz``, then the synchronised variables ``.npz``
+``P``   learner -> worker   ``n_steps`` (int32), ``add_last_observation`` (bool)
+``Q``   learner -> worker   nothing: finish and exit
+``S``   worker -> learner   one segment (``_sessions.sessions_to_bytes``)
+``E``   worker -> learner   the worker's traceback, UTF-8
+======  ==================  ================================================
+"""
+import multiprocessing
+import multiprocessing.connection
+import queue
+import select
+import signal
+import struct
+import sys
+import threading
+import time
+import traceback
+import weakref
+from collections import deque
+
+import numpy as np
+
+from ...environment.session_pool import SessionPoolEnvironment
+from .game_worker import (GameWorker, reference_of, resolve_reference, variables_to_bytes,
+                          weights_to_bytes)
+from ._sessions import concatenate_sessions, sessions_from_bytes, store_sessions
+
+__all__ = ["ProcessEnvPool", "WorkerError"]
+
+_WEIGHTS, _PLAY, _QUIT, _SESSIONS, _ERROR = b"W", b"P", b"Q", b"S", b"E"
+_WEIGHTS_HEADER = struct.Struct("<qQ")
+_PLAY_HEADER = struct.Struct("<i?")
+#: Seconds a worker gets to finish its segment and exit after ``Q`` before it is terminated.
+QUIT_TIMEOUT = 3.0
+
+
+class WorkerError(RuntimeError):
+    """A game worker raised an exception or died; the message names it.
+
+    Attributes
+    ----------
+    worker_index : int
+    pid : int
+    exitcode : int or None
+        Negative: killed by that signal number.
+    worker_traceback : str or None
+        The traceback text of the exception raised in the worker.
+    """
+
+    def __init__(self, message, worker_index, pid, exitcode=None, worker_traceback=None):
+        super(WorkerError, self).__init__(message)
+        self.worker_index = worker_index
+        self.pid = pid
+        self.exitcode = exitcode
+        self.worker_traceback = worker_traceback
+
+
+def _no_preprocessing(observations, actions, rewards, is_alive, preceding_memories):
+    return observations, actions, rewards, is_alive, preceding_memories
+
+
+# ------------------------------------------------------------------ the worker process
+
+def _read_messages(connection, inbox):
+    """Reader thread of a worker: move every message into ``inbox`` so the learner never waits."""
+    try:
+        while True:
+            message = connection.recv_bytes()
+            inbox.put(message)
+            if message[:1] == _QUIT:
+                return
+    except (EOFError, OSError):
+        inbox.put(_QUIT)
+
+
+def _answer(worker, inbox, connection):
+    """Handle messages in order until ``Q`` (or the learner is gone)."""
+    while True:
+        message = inbox.get()
+        kind, body = message[:1], message[1:]
+        if kind == _QUIT:
+            return
+        if kind == _WEIGHTS:
+            version, length = _WEIGHTS_HEADER.unpack_from(body)
+            start = _WEIGHTS_HEADER.size
+            worker.set_weights(body[start:start + length], version,
+                               body[start + length:] or None)
+        elif kind == _PLAY:
+            n_steps, add_last_observation = _PLAY_HEADER.unpack(body)
+            connection.send_bytes(_SESSIONS + worker.play(n_steps, add_last_observation))
+        else:
+            raise ValueError("unknown message kind %r from the learner" % kind)
+
+
+def _make_env_of(spec):
+    return spec["make_env"] if spec["make_env_is_id"] else resolve_reference(spec["make_env"])
+
+
+def _serve(connection, worker_index, spec):
+    """Entry point of a worker process: build the GameWorker and answer the learner.
+
+    SIGINT is ignored: Ctrl-C in a terminal reaches the whole process group,
+    and the learner shuts its workers down itself. An exception is sent to
+    the learner as traceback text and the process exits with code 1.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    inbox = queue.Queue()
+    threading.Thread(target=_read_messages, args=(connection, inbox), daemon=True).start()
+    try:
+        worker = GameWorker(spec["agent_builder"], _make_env_of(spec), spec["n_games"],
+                            spec["seed"], spec["vector_env"], spec["sync_variables"],
+                            worker_index)
+        _answer(worker, inbox, connection)
+        worker.close()
+    except (BrokenPipeError, EOFError):
+        return
+    except Exception:
+        _try_send(connection, _ERROR + traceback.format_exc().encode("utf-8"))
+        sys.exit(1)
+
+
+# ------------------------------------------------------------------ shutting down
+
+def _try_send(connection, message):
+    """Send a small message if the pipe takes it now; a closed or full pipe is skipped."""
+    try:
+        _, writable, _ = select.select([], [connection.fileno()], [], 0)
+        if writable:
+            connection.send_bytes(message)
+    except (OSError, ValueError):
+        pass
+
+
+def _shut_down(processes, connections):
+    """``Q`` to every worker, wait up to QUIT_TIMEOUT, then SIGTERM, then SIGKILL; reap all."""
+    for connection in connections:
+        _try_send(connection, _QUIT)
+    deadline = time.monotonic() + QUIT_TIMEOUT
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for stop in ("terminate", "kill"):
+        for process in processes:
+            if process.is_alive():
+                getattr(process, stop)()
+                process.join(1.0)
+    for connection in connections:
+        connection.close()
+
+
+def _exit_description(exitcode):
+    if exitcode is None:
+        return "closed its pipe while still running"
+    if exitcode < 0:
+        return "died with exit code %i (%s)" % (exitcode, signal.Signals(-exitcode).name)
+    return "died with exit code %i" % exitcode
+
+
+# ------------------------------------------------------------------ arguments
+
+def _check_positive_int(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError("`%s` must be an int >= %i, got %r" % (name, minimum, value))
+    return int(value)
+
+
+def _worker_specs(agent_builder, make_env, n_games, n_workers, seed, vector_env,
+                  sync_variables):
+    """Plain data (str, int, None) that each worker process is started with."""
+    if vector_env not in (None, "sync", "async"):
+        raise ValueError("`vector_env` must be None, 'sync' or 'async' in a ProcessEnvPool "
+                         "(each worker makes its own), got %r" % (vector_env,))
+    is_id = isinstance(make_env, str)
+    common = {"agent_builder": reference_of(agent_builder, "agent_builder"),
+              "make_env": make_env if is_id else reference_of(make_env, "make_env"),
+              "make_env_is_id": is_id, "n_games": n_games, "vector_env": vector_env,
+              "sync_variables": None if sync_variables is None
+              else reference_of(sync_variables, "sync_variables")}
+    return [dict(common, seed=None if seed is None else seed + index * n_games)
+            for index in range(n_workers)]
+
+
+class ProcessEnvPool(object):
+    """Gymnasium games played in worker processes while the learner learns; see the module docstring.
+
+    Parameters
+    ----------
+    agent : MDPAgent
+        The learner's agent: its acting weights (every parameter below its
+        memory and action layers) are sent to the workers.
+    agent_builder : callable or str
+        A module-level function ``agent_builder() -> agent`` (or
+        ``agent_builder(worker_index=i)``) that builds the same architecture
+        as ``agent``; each worker imports it by name and calls it.
+    make_env : str or callable
+        A gymnasium id, or a module-level function making one environment.
+    n_games : int
+        Games per worker; an update stores ``n_workers * n_games`` sessions.
+    n_workers : int
+    max_size : int or None
+        Default ``max_pool_size`` of :meth:`update` with ``append=True``.
+    seed : int or None
+        Worker ``w`` seeds its game ``i`` with ``seed + w * n_games + i``:
+        its sessions equal those of ``EnvPool(..., n_games, seed=seed + w *
+        n_games)`` playing with the same weights.
+    vector_env : None, "sync" or "async"
+        Backend of each worker's games (see :class:`EnvPool`).
+    sync_every : int
+        :meth:`update` sends the learner's weights at its first call and then
+        every ``sync_every`` calls (also :meth:`push_weights`, at any time).
+    prefetch : int >= 0
+        Segments each worker plays ahead: with 1 (default) a worker plays the
+        next segment while the learner learns; 0 gives no overlap.
+    sync_variables : callable, str or None
+        A module-level function ``sync_variables(agent) -> list of Theano
+        shared variables`` (e.g. the epsilon of an epsilon-greedy resolver):
+        their values travel with the weights.
+    start_method : "spawn" or "forkserver"
+        Theano and OpenBLAS state does not survive ``fork`` reliably.
+
+    Attributes
+    ----------
+    experience_replay : SessionPoolEnvironment
+    episode_returns : list of float
+        Returns of finished episodes, worker by worker at each update.
+    weights_version : int
+        Number of weight pushes so far.
+    policy_lags : list of int
+        For each segment stored, in worker order: :meth:`update` calls between
+        the push of the weights that played it and its storage.
+
+    Notes
+    -----
+    The timeline of every session is :class:`EnvPool`'s (the workers play
+    with one), and :meth:`update` stores whole segments only: a worker that
+    fails or dies raises :class:`WorkerError`, naming the worker and its exit
+    code or carrying its traceback, stores nothing of that update and closes
+    the pool (workers are not restarted). Policy lag: the segment stored by
+    the ``u``-th update was requested ``prefetch`` updates earlier with the
+    latest weights pushed by then, so its lag is between ``prefetch`` and
+    ``prefetch + sync_every - 1`` updates (0 at the first update);
+    :class:`EnvPool` has lag 0. Worker processes end on :meth:`close`, when
+    the pool is garbage-collected, at interpreter exit, and when an update is
+    interrupted (e.g. by ``KeyboardInterrupt``, which is re-raised).
+    """
+
+    def __init__(self, agent, agent_builder, make_env="ALE/SpaceInvaders-v5", n_games=1,
+                 n_workers=1, max_size=None, seed=None, vector_env=None, sync_every=1,
+                 prefetch=1, sync_variables=None, start_method="spawn"):
+        if start_method not in ("spawn", "forkserver"):
+            raise ValueError("`start_method` must be 'spawn' or 'forkserver', got %r"
+                             % (start_method,))
+        self.n_games = _check_positive_int(n_games, "n_games")
+        self.n_workers = _check_positive_int(n_workers, "n_workers")
+        self.sync_every = _check_positive_int(sync_every, "sync_every")
+        self.prefetch = _check_positive_int(prefetch, "prefetch", minimum=0)
+        specs = _worker_specs(agent_builder, make_env, self.n_games, self.n_workers, seed,
+                              vector_env, sync_variables)
+        self.agent, self.make_env, self.max_size, self.seed = agent, make_env, max_size, seed
+        self.variables = list(resolve_reference(sync_variables)(agent)) \
+            if sync_variables is not None else []
+        self.experience_replay = SessionPoolEnvironment(
+            observations=agent.observation_layers, actions=agent.action_layers,
+            agent_memories=agent.agent_states)
+        self.episode_returns, self.policy_lags = [], []
+        self.weights_version, self.n_updates = 0, 0
+        self._pushed_at, self._versions = {}, np.zeros(0, dtype="int64")
+        self._in_flight = [deque() for _ in range(self.n_workers)]
+        self._evaluation_pool = None
+        self._start(multiprocessing.get_context(start_method), specs)
+
+    def _start(self, context, specs):
+        self._processes, self._connections = [], []
+        self._finalizer = weakref.finalize(self, _shut_down, self._processes, self._connections)
+        for index, spec in enumerate(specs):
+            mine, theirs = context.Pipe(duplex=True)
+            process = context.Process(target=_serve, args=(theirs, index, spec),
+                                      name="agentnet-game-worker-%i" % index)
+            process.start()
+            theirs.close()
+            self._processes.append(process)
+            self._connections.append(mine)
+
+    @property
+    def processes(self):
+        """The worker processes (``multiprocessing.Process``), in worker order."""
+        return list(self._processes)
+
+    @property
+    def closed(self):
+        """True once the workers were shut down."""
+        return not self._finalizer.alive
+
+    def close(self):
+        """Shut the workers down (``Q``, then SIGTERM and SIGKILL after QUIT_TIMEOUT); idempotent."""
+        self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # -------------------------------------------------------------- talking to workers
+
+    def _require_open(self):
+        if self.closed:
+            raise RuntimeError("this ProcessEnvPool is closed (after close() or a worker "
+                               "failure); make a new one")
+
+    def _send(self, index, message):
+        try:
+            self._connections[index].send_bytes(message)
+        except OSError as error:
+            raise self._died(index) from error
+
+    def _died(self, index):
+        process = self._processes[index]
+        process.join(1.0)
+        return WorkerError("game worker %i (pid %i) %s" % (index, process.pid,
+                                                            _exit_description(process.exitcode)),
+                           index, process.pid, process.exitcode)
+
+    def _receive(self, index):
+        """The next segment of worker ``index`` as ``(sessions, extras)``; waits for it."""
+        connection, process = self._connections[index], self._processes[index]
+        ready = multiprocessing.connection.wait([connection, process.sentinel])
+        try:
+            message = connection.recv_bytes() if connection in ready else b""
+        except EOFError:
+            message = b""
+        if not message:
+            raise self._died(index)
+        if message[:1] == _ERROR:
+            text = message[1:].decode("utf-8", "replace")
+            raise WorkerError("game worker %i (pid %i) raised an exception:\n%s"
+                              % (index, process.pid, text), index, process.pid,
+                              worker_traceback=text)
+        self._in_flight[index].popleft()
+        return sessions_from_bytes(message[1:])
+
+    def push_weights(self):
+        """Send the agent's acting weights (and synchronised variables) to every worker.
+
+        Returns
+        -------
+        int
+            The new weights version; sessions played with it record it.
+        """
+        self._require_open()
+        self.weights_version += 1
+        self._pushed_at[self.weights_version] = self.n_updates
+        weights = weights_to_bytes(self.agent)
+        variables = variables_to_bytes(self.variables) if self.variables else b""
+        message = (_WEIGHTS + _WEIGHTS_HEADER.pack(self.weights_version, len(weights))
+                   + weights + variables)
+        self._guarded(lambda: [self._send(i, message) for i in range(self.n_workers)])
+        return self.weights_version
+
+    def _guarded(self, action):
+        """Run ``action``; on any exception (a worker failure, KeyboardInterrupt) close, re-raise."""
+        try:
+            return action()
+        except BaseException:
+            self.close()
+            raise
+
+    def _exchange(self, segment):
+        """Sync weights if due, keep ``prefetch + 1`` segments requested, receive one per worker."""
+        self.n_updates += 1
+        if (self.n_updates - 1) % self.sync_every == 0:
+            self.push_weights()
+        request = _PLAY + _PLAY_HEADER.pack(*segment)
+        for index in range(self.n_workers):
+            while len(self._in_flight[index]) < self.prefetch + 1:
+                self._send(index, request)
+                self._in_flight[index].append(segment)
+        return [self._receive(index) for index in range(self.n_workers)]
+
+    # -------------------------------------------------------------- the learner's side
+
+    def _check_segment(self, segment):
+        planned = {s for queue_ in self._in_flight for s in queue_}
+        if planned and planned != {segment}:
+            (n_steps, add_last), = planned
+            raise ValueError("`n_steps` and `add_last_observation` must stay the same from one "
+                             "update to the next (segments of n_steps=%i, "
+                             "add_last_observation=%s are already being played), got %i, %s"
+                             % (n_steps, add_last, segment[0], segment[1]))
+
+    def update(self, n_steps=100, append=False, max_size=None, add_last_observation=True,
+               preprocess=_no_preprocessing):
+        """Store one segment of every worker's games, then let them play on.
+
+        Same arguments and stored sessions as :meth:`EnvPool.update`, but the
+        segment stored was played while the learner was busy (waiting only
+        if it is not finished yet), and the call sends the weights first
+        when due.
+
+        Raises
+        ------
+        ValueError
+            If ``n_steps`` or ``add_last_observation`` differ from the
+            previous call's (those segments are already being played).
+        WorkerError
+            If a worker raised or died; nothing of this update is stored and
+            the pool is closed.
+        """
+        self._require_open()
+        segment = (_check_positive_int(n_steps, "n_steps"), bool(add_last_observation))
+        self._check_segment(segment)
+        received = self._guarded(lambda: self._exchange(segment))
+        sessions = concatenate_sessions([s for s, _ in received])
+        store_sessions(self.experience_replay, sessions, append, max_size or self.max_size,
+                       preprocess)
+        self._record_versions([extras for _, extras in received], append)
+
+    def _record_versions(self, extras, append):
+        versions = [int(e["weights_version"]) for e in extras]
+        played = np.repeat(np.asarray(versions, dtype="int64"), self.n_games)
+        kept = np.concatenate([self._versions, played]) if append else played
+        n_stored = self.experience_replay.rewards.get_value(borrow=True).shape[0]
+        self._versions = kept[len(kept) - n_stored:]
+        self.policy_lags.extend(self.n_updates - self._pushed_at[v] for v in versions)
+        for e in extras:
+            self.episode_returns.extend(e["episode_returns"].tolist())
+
+    @property
+    def weights_versions(self):
+        """Weights version that played each stored session, aligned with the pool's storage order."""
+        stored = np.empty_like(self._versions)
+        stored[self.experience_replay.chronological_order()] = self._versions
+        return stored
+
+    @property
+    def policy_lag(self):
+        """``{"last", "mean", "max"}`` of :attr:`policy_lags` (in updates), or None before any."""
+        if not self.policy_lags:
+            return None
+        last = self.policy_lags[-self.n_workers:]
+        return {"last": max(last), "mean": float(np.mean(self.policy_lags)),
+                "max": max(self.policy_lags)}
+
+    def evaluate(self, n_games=1, save_path="./records", use_monitor=True, record_video=False,
+                 verbose=True, t_max=100000, seed=None):
+        """:meth:`EnvPool.evaluate` in this process, with the learner's agent (current weights)."""
+        if self._evaluation_pool is None:
+            from .pool import EnvPool
+            self._evaluation_pool = EnvPool(self.agent, self.make_env, n_games=1)
+        return self._evaluation_pool.evaluate(n_games, save_path, use_monitor, record_video,
+                                              verbose, t_max, seed)
