@@ -13,6 +13,7 @@ from ..utils.logging import warn
 from ..utils._validation import shape_str, suggest_keywords, unknown_keyword_message
 from ._linking import check_init_pairs, check_layer
 from ._recurrence_checks import as_layer_dict, check_state_pairs, layer_label
+from ._flat_replay import flat_replay_obstacle, replay_flat
 from ._memory_reset import ZeroedWhereDead, alive_input_layer
 from .recurrence import Recurrence
 
@@ -74,6 +75,7 @@ class MDPAgent(object):
         self.policy = _check_layers(policy_estimators, "policy_estimators")
         self.action_layers = _check_layers(action_layers, "action_layers")
         self.recurrence = None
+        self._replayed_flat = False
 
     # ------------------------------------------------------------------ sessions
 
@@ -81,7 +83,7 @@ class MDPAgent(object):
                      initial_env_states="zeros", initial_observations="zeros",
                      initial_hidden="zeros", experience_replay=False, unroll_scan=True,
                      return_automatic_updates=False, optimize_experience_replay=None,
-                     zero_memory_on_reset=False, **kwargs):
+                     zero_memory_on_reset=False, flat_replay=None, **kwargs):
         r"""Symbolic sessions of ``session_length`` ticks.
 
         In active mode the agent interacts with a Theano ``environment``; with
@@ -97,6 +99,20 @@ class MDPAgent(object):
             live play: :math:`h_t \leftarrow \mathrm{alive}_t h_t`. Without it
             (the original AgentNet's behaviour) the first ticks of an episode
             are replayed with the previous episode's memory.
+        flat_replay : None, True or False
+            Replay mode only (not in the original). How recorded sessions are
+            replayed: ``None`` (default) chooses by itself, ``True`` forces and
+            ``False`` forbids replay without a loop. Without a loop the
+            ``[batch, tick]`` axes are merged and the one-tick graph runs once on
+            ``batch * session_length`` rows, which is faster and compiles
+            sooner; it needs every memory to be rebuilt from the recorded data
+            (no memory, or windows of observations such as
+            :class:`~agentnet.memory.WindowAugmentation`). Recurrent memories
+            (RNN, GRU, LSTM cells...), batch normalisation and recurrences inside
+            the one tick use the loop (``Recurrence``, see ``unroll_scan``). Both
+            give the same values and gradients; random layers (dropout) draw
+            differently. After a flat replay ``self.recurrence`` is ``None`` and
+            there are no automatic updates.
 
         Returns
         -------
@@ -122,15 +138,22 @@ class MDPAgent(object):
         if zero_memory_on_reset and not experience_replay:
             raise ValueError("zero_memory_on_reset=True needs experience_replay=True: in active "
                              "mode no game is reset inside the session")
-        if experience_replay:
+        if experience_replay and self._replays_flat(flat_replay):
+            self._check_replay_environment(environment, initial_env_states, initial_observations)
+            sessions = self._flat_sessions(environment, session_length, initial_hidden,
+                                           zero_memory_on_reset)
+        elif experience_replay:
             recurrence = self._replay_recurrence(environment, session_length, initial_env_states,
                                                  initial_observations, initial_hidden,
                                                  unroll_scan, zero_memory_on_reset, kwargs)
+            sessions = self._split_sessions(recurrence, environment, session_length, True)
         else:
+            if flat_replay:
+                raise ValueError("flat_replay=True needs experience_replay=True")
             recurrence = self._active_recurrence(environment, session_length, batch_size,
                                                  initial_env_states, initial_observations,
                                                  initial_hidden, unroll_scan, kwargs)
-        sessions = self._split_sessions(recurrence, environment, session_length, experience_replay)
+            sessions = self._split_sessions(recurrence, environment, session_length, False)
         if return_automatic_updates:
             if unroll_scan:
                 warn("return_automatic_updates is only useful with unroll_scan=False.",
@@ -150,9 +173,8 @@ class MDPAgent(object):
                                   initial_observations, initial_hidden, unroll_scan=unroll_scan,
                                   **kwargs)
 
-    def _replay_recurrence(self, environment, session_length, initial_env_states,
-                           initial_observations, initial_hidden, unroll_scan,
-                           zero_memory_on_reset, kwargs):
+    @staticmethod
+    def _check_replay_environment(environment, initial_env_states, initial_observations):
         if not (hasattr(environment, "observations") and hasattr(environment, "actions")):
             raise ValueError("experience_replay=True needs an environment with `observations` "
                              "and `actions` (e.g. SessionPoolEnvironment), got %s"
@@ -160,6 +182,41 @@ class MDPAgent(object):
         if not (isinstance(initial_env_states, str) and isinstance(initial_observations, str)):
             warn("initial_env_states and initial_observations are unused in replay mode.",
                  verbosity_level=2)
+
+    def _replays_flat(self, flat_replay):
+        """Whether to replay without a loop (see ``flat_replay`` in :meth:`get_sessions`)."""
+        if flat_replay not in (None, True, False):
+            raise ValueError("`flat_replay` must be None (automatic), True or False, got %r"
+                             % (flat_replay,))
+        if flat_replay is False:
+            return False
+        obstacle = flat_replay_obstacle(self)
+        if obstacle is not None and flat_replay:
+            raise ValueError("flat_replay=True, but this agent needs a loop to be replayed: %s. "
+                             "Use flat_replay=None to choose automatically." % obstacle)
+        return obstacle is None
+
+    def _flat_sessions(self, environment, session_length, initial_hidden, zero_memory_on_reset):
+        """:meth:`get_sessions`' replay-mode results, computed without a loop."""
+        if isinstance(initial_hidden, str) and initial_hidden == "zeros":
+            initial_hidden = _preceding_memories(environment)
+        recorded = self._recorded_sequences(environment, session_length)
+        initial = self._linked_inits(self.agent_states, initial_hidden, "initial_hidden")
+        is_alive = None
+        if zero_memory_on_reset:
+            is_alive = T.neq(_required_is_alive(environment)[:, :session_length], 0)
+        memories, outputs = replay_flat(self, recorded, initial, is_alive, session_length)
+        self.recurrence, self._replayed_flat = None, True
+        policy, actions = unpack_list(outputs, [len(self.policy), len(self.action_layers)])
+        return ([T.arange(session_length)],
+                _unwrap(list(environment.observations), self.single_observation),
+                OrderedDict(zip(self.agent_states, memories)),
+                _unwrap(actions, self.single_action), _unwrap(policy, self.single_policy))
+
+    def _replay_recurrence(self, environment, session_length, initial_env_states,
+                           initial_observations, initial_hidden, unroll_scan,
+                           zero_memory_on_reset, kwargs):
+        self._check_replay_environment(environment, initial_env_states, initial_observations)
         return self.as_replay_recurrence(environment, session_length, initial_hidden,
                                          unroll_scan=unroll_scan,
                                          zero_memory_on_reset=zero_memory_on_reset, **kwargs)
@@ -205,6 +262,7 @@ class MDPAgent(object):
         state_init = self._linked_inits(self.agent_states, initial_hidden, "initial_hidden")
         state_init.update(self._linked_inits(env_pairs, initial_env_states, "initial_env_states"))
         state_init.update(self._observation_inits(observation_pairs, initial_observations))
+        self._replayed_flat = False
         self.recurrence = Recurrence(
             state_variables=state_variables, state_init=state_init,
             tracked_outputs=self.policy + self.action_layers, n_steps=session_length,
@@ -254,9 +312,12 @@ class MDPAgent(object):
         state_variables = OrderedDict(self.agent_states)
         state_init = self._linked_inits(self.agent_states, initial_hidden, "initial_hidden")
         if zero_memory_on_reset:
+            _required_is_alive(environment)
+        if zero_memory_on_reset and self.agent_states:
             state_variables, state_init, alive_sequence = self._zeroed_where_dead(
                 environment, session_length, state_init)
             sequences.update(alive_sequence)
+        self._replayed_flat = False
         self.recurrence = Recurrence(
             state_variables=state_variables, state_init=state_init,
             input_sequences=sequences, tracked_outputs=self.policy + self.action_layers,
@@ -281,10 +342,7 @@ class MDPAgent(object):
 
     def _zeroed_where_dead(self, environment, session_length, state_init):
         """Memories wrapped in :class:`ZeroedWhereDead`, their inits, and the is_alive feed."""
-        is_alive = getattr(environment, "is_alive", None)
-        if is_alive is None:
-            raise ValueError("zero_memory_on_reset=True needs the environment's `is_alive` "
-                             "[batch, tick]; %s has none" % type(environment).__name__)
+        is_alive = _required_is_alive(environment)
         alive_t = alive_input_layer()
         zeroed = OrderedDict((new, ZeroedWhereDead(new, alive_t, name="%s.zeroed_on_reset"
                                                    % layer_label(new)))
@@ -373,6 +431,8 @@ class MDPAgent(object):
 
     def get_automatic_updates(self, recurrent=True):
         """Scan updates of the last :meth:`get_sessions` (needed with unroll_scan=False)."""
+        if self.recurrence is None and self._replayed_flat:
+            return theano.OrderedUpdates()
         if self.recurrence is None:
             raise ValueError("get_automatic_updates needs a recurrence: call get_sessions first")
         return self.recurrence.get_automatic_updates(recurrent)
@@ -388,6 +448,15 @@ def _preceding_memories(environment):
     return memories if len(memories) > 0 else "zeros"
 
 
+def _required_is_alive(environment):
+    """The environment's ``is_alive`` [batch, tick], needed by ``zero_memory_on_reset``."""
+    is_alive = getattr(environment, "is_alive", None)
+    if is_alive is None:
+        raise ValueError("zero_memory_on_reset=True needs the environment's `is_alive` "
+                         "[batch, tick]; %s has none" % type(environment).__name__)
+    return is_alive
+
+
 def _shapes(shapes):
     """Shapes as tuples: an int ``n`` is the 1-D shape ``(n,)``."""
     return [tuple(s) if isinstance(s, (list, tuple)) else (s,) for s in shapes]
@@ -397,7 +466,7 @@ _GET_SESSIONS_KEYWORDS = ["environment", "session_length", "batch_size", "initia
                           "initial_observations", "initial_hidden", "experience_replay",
                           "unroll_scan", "return_automatic_updates",
                           "optimize_experience_replay", "zero_memory_on_reset",
-                          "recurrence_name"]
+                          "flat_replay", "recurrence_name"]
 
 
 def _check_recurrence_kwargs(kwargs):

@@ -26,6 +26,13 @@ def test_window_shifts_newest_first():
     np.testing.assert_array_equal(got, expected)
 
 
+def test_window_keeps_the_dtype_of_its_previous_value():
+    frame = InputLayer((None, 2), input_var=theano.tensor.matrix(dtype="uint8"))
+    uint8_window = InputLayer((None, 3, 2), input_var=theano.tensor.tensor3(dtype="uint8"))
+    assert WindowAugmentation(frame, uint8_window).output_dtype == "uint8"
+    assert WindowAugmentation(frame, InputLayer((None, 3, 2))).output_dtype == floatX
+
+
 @pytest.mark.numerics
 @pytest.mark.parametrize("controls", [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.2, 0.5, 0.3]],
                          ids=["push", "pop", "noop", "soft"])
