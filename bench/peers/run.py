@@ -240,6 +240,21 @@ def load_average():
         return " ".join(handle.read().split()[:3])
 
 
+def busy_warning():
+    """A warning line when other work loads the machine (1-minute load average over 1), else ''.
+
+    Torch's OpenMP threads spin while they wait for each other: with another
+    process on the second core, SB3 with 2 threads ran the Atari loop at 4.5
+    env steps/s where 1 thread gave 34, so a busy machine's SB3 numbers are
+    far below an idle machine's.
+    """
+    if float(load_average().split()[0]) <= 1.0:
+        return ""
+    return ("WARNING: load average %s on %d cores: other processes share the CPU, and SB3's "
+            "2 spinning OpenMP threads suffer most; its numbers here are not an idle "
+            "machine's" % (load_average(), os.cpu_count()))
+
+
 def agentnet_info():
     """The line ``python -m agentnet.info`` prints, or a note that the module is missing."""
     try:
@@ -254,6 +269,7 @@ def print_header():
     print("AgentNet: " + agentnet_info())
     print("SB3 side: %s, OMP_NUM_THREADS=%s"
           % (json.dumps(sb3("versions")), SB3_THREADS))
+    print(busy_warning())
 
 
 def detail_lines(rest):
@@ -293,6 +309,7 @@ def print_results(cartpole, rest, failures):
     for line in detail_lines(rest):
         print(line)
     print("load average at the end: %s" % load_average())
+    print(busy_warning())
     for failure in failures:
         print("FAILED " + failure)
 
