@@ -51,14 +51,27 @@ ATARI_AGENTNET_ITERATIONS = 6 if QUICK else 60           # x 32 env steps
 SB3_THREADS = "2"
 
 
+def peers_python():
+    """The interpreter named by PEERS_PYTHON (default python3.11), checked to be Python 3.11."""
+    name = os.environ.get("PEERS_PYTHON", "python3.11")
+    try:
+        version = subprocess.run([name, "-c", "import sys; print(sys.version_info[:2])"],
+                                 stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+    except OSError:
+        version = "no such interpreter"
+    if version != "(3, 11)":
+        raise SystemExit("PEERS_PYTHON must name a Python 3.11 interpreter, got %r (%s)"
+                         % (name, version or "no version printed"))
+    return name
+
+
 def ensure_peers_venv():
     """Create bench/peers/.venv and install requirements.txt unless already done for it."""
     stamp = os.path.join(PEERS_VENV, ".installed")
     if os.path.exists(stamp) and os.path.getmtime(stamp) >= os.path.getmtime(REQUIREMENTS):
         return
     if not os.path.exists(PEERS_PY):
-        subprocess.run([os.environ.get("PEERS_PYTHON", "python3.11"), "-m", "venv", PEERS_VENV],
-                       check=True)
+        subprocess.run([peers_python(), "-m", "venv", PEERS_VENV], check=True)
     subprocess.run([PEERS_PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     "-r", REQUIREMENTS], check=True)
     open(stamp, "w").close()
