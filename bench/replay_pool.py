@@ -90,8 +90,45 @@ def measure_naive(rng):
     return pool.nbytes(), timed(lambda: pool.append(batch, NAIVE_SESSIONS), 5), timed(sample, 50)
 
 
+SB3_BYTES_PER_TRANSITION = 56448  # ReplayBuffer(optimize_memory_usage=False): obs + next_obs
+NOTEBOOK_TICKS, WINDOW = 9, 4      # the Atari notebook: 9-tick sessions, a 4-frame window
+
+
+def window_layout_bytes_per_transition():
+    """Bytes per learning transition of the Atari notebook's layout.
+
+    One uint8 84x84 frame per tick and the uint8 window of 4 frames before
+    each session; a session of T ticks holds T - 1 learning transitions
+    (its last tick only bootstraps).
+    """
+    import theano.tensor as T
+    from lasagne.layers import InputLayer
+    from agentnet.environment import SessionPoolEnvironment
+    from agentnet.memory import WindowAugmentation
+    frame = InputLayer((None, 1, 84, 84), input_var=T.tensor4("frame", dtype="uint8"))
+    prev_window = InputLayer((None, WINDOW, 1, 84, 84),
+                             input_var=T.TensorType("uint8", (False,) * 5)("prev_window"))
+    action = InputLayer((None,), input_var=T.ivector("action"))
+    window = WindowAugmentation(frame, prev_window)
+    pool = SessionPoolEnvironment(observations=[frame], actions=[action],
+                                  agent_memories=[window])
+    per_session = pool.memory_estimate(1, NOTEBOOK_TICKS)["bytes_per_session"]
+    return per_session / float(NOTEBOOK_TICKS - 1)
+
+
+def print_transition_bytes():
+    ours = window_layout_bytes_per_transition()
+    print_table("bytes per learning transition, 4x84x84 Atari observations",
+                ["layout", "bytes", "ratio to SB3"],
+                [["agentnet: uint8 frame per tick + uint8 4-frame window per %d-tick session"
+                  % NOTEBOOK_TICKS, "%.0f" % ours, "%.3f" % (ours / SB3_BYTES_PER_TRANSITION)],
+                 ["SB3 ReplayBuffer (obs and next_obs stacks)", "%d" % SB3_BYTES_PER_TRANSITION,
+                  "1.000"]])
+
+
 def main():
     print_stack_info()
+    print_transition_bytes()
     rng = np.random.RandomState(0)
     ticks = POOL_SESSIONS * TICKS
     rows = []
