@@ -79,15 +79,18 @@ def replay(args):
     The notebook's own cells build its agent and EnvPool; one pool update
     fixes every stored shape, then ``memory_estimate`` gives the bytes of
     POOL_SIZE sessions of SEQ_LENGTH ticks. Consecutive sessions share one
-    tick, so each session holds SEQ_LENGTH - 1 transitions.
+    tick, so each session holds SEQ_LENGTH - 1 transitions. Also returns
+    bench/replay_pool.py's figure for the notebook's layout, as a cross-check.
     """
     notebook = notebook_namespace("pool")
     pool, length, size = notebook["pool"], notebook["SEQ_LENGTH"], notebook["POOL_SIZE"]
     pool.update(length, append=True, max_size=size)
     estimate = pool.experience_replay.memory_estimate(size, length)
+    import replay_pool
     return {"bytes_per_transition": estimate["bytes_per_session"] / float(length - 1),
             "bytes_per_session": estimate["bytes_per_session"], "seq_length": length,
-            "pool_sessions": size}
+            "pool_sessions": size,
+            "replay_pool_layout": replay_pool.window_layout_bytes_per_transition()}
 
 
 MEASUREMENTS = {"atari": atari, "react": react, "replay": replay}

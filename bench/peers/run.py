@@ -304,7 +304,9 @@ def detail_lines(rest):
         lines.append("AgentNet replay: the Atari notebook's pool, %d bytes per session of %d "
                      "ticks (%d transitions)" % (replay_ours["bytes_per_session"],
                                                  replay_ours["seq_length"],
-                                                 replay_ours["seq_length"] - 1))
+                                                 replay_ours["seq_length"] - 1)
+                     + "; bench/replay_pool.py's layout: %.0f per transition"
+                     % replay_ours["replay_pool_layout"])
     if replay_theirs:
         lines.append("SB3 replay: ReplayBuffer arrays %s" % ", ".join(replay_theirs["arrays"]))
     return lines
