@@ -123,6 +123,28 @@ def test_game_worker_is_bytes_in_bytes_out(learner):
     worker.close()
 
 
+def test_segment_bytes_hold_numeric_arrays_only():
+    from agentnet.experiments.openai_gym import _sessions
+    sessions = _sessions.RecordedSessions(
+        np.arange(24, dtype="float32").reshape(2, 3, 4), np.ones((2, 3), "int64"),
+        np.full((2, 3), 0.5), np.ones((2, 3), "uint8"), np.zeros((2, 3), "uint8"),
+        [np.arange(2, dtype="float64")[:, None]])
+    data = _sessions.sessions_to_bytes(sessions, weights_version=np.int64(3))
+    back, extras = _sessions.sessions_from_bytes(data)
+    for name, array in _as_fields(sessions).items():
+        np.testing.assert_array_equal(_as_fields(back)[name], array)
+        assert _as_fields(back)[name].dtype == array.dtype
+    assert extras["weights_version"].shape == () and int(extras["weights_version"]) == 3
+    with pytest.raises(ValueError, match="cut short in array 'observations'"):
+        _sessions.sessions_from_bytes(data[:-150])
+    with pytest.raises(ValueError, match="1 bytes are left"):
+        _sessions.sessions_from_bytes(data + b"x")
+    with pytest.raises(ValueError, match="only numeric arrays are accepted, got dtype object"):
+        _sessions.arrays_from_bytes(_sessions.arrays_to_bytes([("x", np.array([None]))]))
+    with pytest.raises(ValueError, match="no observations"):
+        _sessions.sessions_from_bytes(_sessions.arrays_to_bytes([("x", np.zeros(2))]))
+
+
 def _closure():
     return lambda: None
 

@@ -5,18 +5,17 @@ can run it: a process started by
 :class:`~agentnet.experiments.openai_gym.process_pool.ProcessEnvPool` today,
 a Ray actor or another machine later. Nothing crossing the host boundary is
 pickled: weights are the ``.npz`` bytes of
-:func:`agentnet.utils.persistence.save_bytes`, sessions the ``.npz`` bytes of
-numpy arrays, and the agent is never sent at all: the worker builds it by
+:func:`agentnet.utils.persistence.save_bytes`, sessions raw numpy arrays
+behind a JSON header (``_sessions.sessions_to_bytes``), and the agent is never sent at all: the worker builds it by
 calling a builder function it imports by name (``"package.module:function"``).
 """
 import importlib
 import inspect
-import io
 
 import numpy as np
 
 from ...utils.persistence import load_bytes, save_bytes
-from ._sessions import sessions_to_bytes
+from ._sessions import arrays_from_bytes, arrays_to_bytes, sessions_to_bytes
 
 __all__ = ["GameWorker", "reference_of", "resolve_reference", "acting_layers",
            "weights_to_bytes", "variables_to_bytes"]
@@ -94,17 +93,14 @@ def weights_to_bytes(agent):
 
 
 def variables_to_bytes(variables):
-    """Values of Theano shared variables (e.g. an exploration epsilon) as ``.npz`` bytes."""
-    stream = io.BytesIO()
-    np.savez(stream, **{_VARIABLE_KEY % i: np.asarray(v.get_value())
-                        for i, v in enumerate(variables)})
-    return stream.getvalue()
+    """Values of Theano shared variables (e.g. an exploration epsilon) as bytes of arrays."""
+    return arrays_to_bytes([(_VARIABLE_KEY % i, np.asarray(v.get_value()))
+                            for i, v in enumerate(variables)])
 
 
 def _set_variables(variables, data):
     """Set shared variables from :func:`variables_to_bytes` output, checking count, shapes, dtypes."""
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        values = [archive[_VARIABLE_KEY % i] for i in range(len(archive.files))]
+    values = list(arrays_from_bytes(data).values())
     if len(values) != len(variables):
         raise ValueError("got values of %i synchronised variables, the worker's agent has %i"
                          % (len(values), len(variables)))
@@ -114,7 +110,7 @@ def _set_variables(variables, data):
             raise ValueError("synchronised variable %s is %s %s here, got %s %s"
                              % (variable.name, expected.dtype, expected.shape, value.dtype,
                                 value.shape))
-        variable.set_value(value)
+        variable.set_value(np.array(value))
 
 
 def build_agent(agent_builder, worker_index):
@@ -173,7 +169,7 @@ class GameWorker(object):
         self.weights_version = int(version)
 
     def play(self, n_steps, add_last_observation=True):
-        """Play one segment; return it as ``.npz`` bytes (see ``_sessions.sessions_to_bytes``).
+        """Play one segment; return it as bytes (``_sessions.sessions_to_bytes``).
 
         Extras: ``weights_version`` (int64 scalar) and ``episode_returns``
         (float64, the episodes that ended since the previous call).

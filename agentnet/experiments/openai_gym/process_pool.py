@@ -9,14 +9,14 @@ weights reach them every ``sync_every`` updates.
 
 Everything between the processes goes over a ``multiprocessing`` pipe as
 bytes (``send_bytes``/``recv_bytes``), never pickled: weights as the ``.npz``
-bytes of :func:`agentnet.utils.persistence.save_bytes`, sessions as ``.npz``
-bytes of numpy arrays. Each message is one kind byte and its body:
+bytes of :func:`agentnet.utils.persistence.save_bytes`, sessions as raw
+numpy arrays behind a JSON header (``_sessions.sessions_to_bytes``). Each message is one kind byte and its body:
 
 ======  ==================  ================================================
 kind    direction           body
 ======  ==================  ================================================
 ``W``   learner -> worker   version (int64), weights length (uint64), weights
-                            ``.npz``, then the synchronised variables ``.npz``
+                            ``.npz``, then the synchronised variables' arrays
 ``P``   learner -> worker   ``n_steps`` (int32), ``add_last_observation`` (bool)
 ``Q``   learner -> worker   nothing: finish and exit
 ``S``   worker -> learner   one segment (``_sessions.sessions_to_bytes``)
@@ -354,7 +354,7 @@ class ProcessEnvPool(object):
                               % (index, process.pid, text), index, process.pid,
                               worker_traceback=text)
         self._in_flight[index].popleft()
-        return sessions_from_bytes(message[1:])
+        return sessions_from_bytes(memoryview(message)[1:])
 
     def push_weights(self):
         """Send the agent's acting weights (and synchronised variables) to every worker.
