@@ -113,7 +113,7 @@ def _set_variables(variables, data):
         variable.set_value(np.array(value))
 
 
-def build_agent(agent_builder, worker_index):
+def _build_agent(agent_builder, worker_index):
     """Call the builder, with ``worker_index=`` if its signature has that parameter."""
     builder = resolve_reference(agent_builder, "agent_builder")
     if "worker_index" in inspect.signature(builder).parameters:
@@ -153,7 +153,7 @@ class GameWorker(object):
     def __init__(self, agent_builder, make_env, n_games=1, seed=None, vector_env=None,
                  sync_variables=None, worker_index=0):
         from .pool import EnvPool
-        self.agent = build_agent(agent_builder, worker_index)
+        self.agent = _build_agent(agent_builder, worker_index)
         self.variables = list(resolve_reference(sync_variables, "sync_variables")(self.agent)) \
             if sync_variables is not None else []
         self.pool = EnvPool(self.agent, make_env, n_games=n_games, seed=seed,
