@@ -1,5 +1,6 @@
 """Module-level builders for the process-pool tests: worker processes import them by name."""
 import os
+import signal
 import time
 
 import gymnasium as gym
@@ -10,37 +11,20 @@ from lasagne.layers import DenseLayer, ExpressionLayer, InputLayer
 from agentnet.agent import Agent
 from agentnet.resolver import EpsilonGreedyResolver
 
+from ._countdown import Countdown
+
 #: Episode length of a game reset with seed s: LENGTHS[s % 3]; TIME_LIMIT truncates the 6.
 LENGTHS = (2, 3, 6)
 TIME_LIMIT = 4
 
 
-class SeededCountdown(gym.Env):
-    """Observation (ticks left, episode number); reward 10 + tick; ends when nothing is left.
-
-    The first seeded reset fixes the length, so each game of a seeded pool has its own.
-    """
-
-    def __init__(self):
-        self.observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(2,), dtype=np.float32)
-        self.action_space = gym.spaces.Discrete(2)
-        self.episode, self.length = -1, LENGTHS[1]
+class SeededCountdown(Countdown):
+    """The EnvPool tests' Countdown whose first seeded reset fixes its length: LENGTHS[seed % 3]."""
 
     def reset(self, seed=None, options=None):
-        super().reset(seed=seed)
         if seed is not None:
             self.length = LENGTHS[seed % len(LENGTHS)]
-        self.episode += 1
-        self.left = self.length
-        return self._observation(), {}
-
-    def _observation(self):
-        return np.array([self.left, self.episode], dtype=np.float32)
-
-    def step(self, action):
-        reward = 10.0 + (self.length - self.left)
-        self.left -= 1
-        return self._observation(), reward, self.left == 0, False, {}
+        return super().reset(seed=seed, options=options)
 
 
 class FailingCountdown(SeededCountdown):
@@ -92,6 +76,5 @@ def set_preferred_action(agent, action):
 
 def sleep_then_interrupt(seconds):
     """Body of a timer thread: SIGINT to this (learner) process after ``seconds``."""
-    import signal
     time.sleep(seconds)
     os.kill(os.getpid(), signal.SIGINT)
