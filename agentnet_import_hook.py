@@ -19,21 +19,6 @@ interpreter start:
     under numpy >= 1.22. Then, when Theano links OpenBLAS, its kernel is
     chosen (see :func:`decide_openblas_coretype`).
 
-OpenBLAS kernel
----------------
-A DYNAMIC_ARCH OpenBLAS picks its kernel when it loads; one older than the
-CPU falls back to a generic pre-AVX2 kernel (Debian's 0.3.21 runs
-``Prescott`` on AVX-512 Sapphire Rapids, 1.2-1.5x slower on a DQN training
-step). Before any libopenblas is loaded by Theano, and unless the user set
-``OPENBLAS_CORETYPE`` or opted out with ``AGENTNET_NO_BLAS_TUNING=1``, the
-hook sets ``OPENBLAS_CORETYPE`` to ``SkylakeX`` (AVX-512) or ``Haswell``
-(AVX2) when the library would fall back, the kernel is not slower and its
-gemm agrees with the generic one. The probing runs in short subprocesses once
-per CPU and library; the answer is cached in
-``$XDG_CACHE_HOME/agentnet/openblas_kernel.json`` (default ``~/.cache``).
-``AGENTNET_SET_OPENBLAS_CORETYPE`` records the value the hook set, so child
-processes and ``python -m agentnet.info`` can tell it from a user's.
-
 ``theano.tensor.signal.downsample``
     Removed in Theano 0.9 but imported by Lasagne 0.1's pooling layers. When no
     real module exists, a small one is provided whose ``max_pool_2d`` maps the
@@ -44,6 +29,21 @@ processes and ``python -m agentnet.info`` can tell it from a user's.
     nonlinearities that Lasagne 0.1 lacks are added from
     :mod:`agentnet.utils.lasagne_backports`; names Lasagne already has are
     never replaced.
+
+OpenBLAS kernel
+---------------
+A DYNAMIC_ARCH OpenBLAS picks its kernel when it loads; one older than the
+CPU falls back to a generic pre-AVX2 kernel (Debian's 0.3.21 runs
+``Prescott`` on AVX-512 Sapphire Rapids: a Nature-DQN training step takes
+about 1.7x the processor time it takes with ``SkylakeX``). Before any libopenblas is loaded by Theano, and unless the user set
+``OPENBLAS_CORETYPE`` or opted out with ``AGENTNET_NO_BLAS_TUNING=1``, the
+hook sets ``OPENBLAS_CORETYPE`` to ``SkylakeX`` (AVX-512) or ``Haswell``
+(AVX2) when the library would fall back, the kernel is not slower and its
+gemm agrees with the generic one. The probing runs in short subprocesses once
+per CPU and library; the answer is cached in
+``$XDG_CACHE_HOME/agentnet/openblas_kernel.json`` (default ``~/.cache``).
+``AGENTNET_SET_OPENBLAS_CORETYPE`` records the value the hook set, so child
+processes and ``python -m agentnet.info`` can tell it from a user's.
 """
 import os
 import sys
