@@ -32,15 +32,16 @@ interpreter start:
 
 OpenBLAS kernel
 ---------------
-A DYNAMIC_ARCH OpenBLAS picks its kernel when it loads; one older than the
-CPU falls back to a generic pre-AVX2 kernel (Debian's 0.3.21 runs
-``Prescott`` on AVX-512 Sapphire Rapids: a Nature-DQN training step takes
-about 1.7x the processor time it takes with ``SkylakeX``). Before any libopenblas is loaded by Theano, and unless the user set
+A DYNAMIC_ARCH OpenBLAS picks its kernel when it loads; one older than the CPU
+falls back to a generic pre-AVX2 kernel (Debian's 0.3.21 runs ``Prescott`` on
+an AVX-512 Xeon of family 6, model 207 (Emerald Rapids): a Nature-DQN training
+step takes about 1.7x the processor time it takes with ``SkylakeX``). Before
+any libopenblas is loaded by Theano, and unless the user set
 ``OPENBLAS_CORETYPE`` or opted out with ``AGENTNET_NO_BLAS_TUNING=1``, the
 hook sets ``OPENBLAS_CORETYPE`` to ``SkylakeX`` (AVX-512) or ``Haswell``
-(AVX2) when the library would fall back, the kernel is not slower and its
-gemm agrees with the generic one. The probing runs in short subprocesses once
-per CPU and library; the answer is cached in
+(AVX2) when the library would fall back, the kernel is not slower and its gemm
+agrees with the generic one. The probing runs in short subprocesses once per
+CPU and library; the answer is cached in
 ``$XDG_CACHE_HOME/agentnet/openblas_kernel.json`` (default ``~/.cache``).
 ``AGENTNET_SET_OPENBLAS_CORETYPE`` records the value the hook set, so child
 processes and ``python -m agentnet.info`` can tell it from a user's.
