@@ -8,10 +8,10 @@ bootstraps); after it come ``train steps`` learning steps. Timed: the env
 steps per second of that loop with :class:`EnvPool` (acting and learning
 take turns on one core) and with :class:`ProcessEnvPool` and one worker
 process (the worker plays the next segment while the learner learns; weights
-and epsilon are pushed at every update). Both learners are built first; the
-timings then alternate between them, round after round, so that a change in
-the load of a shared machine hits both; the median is printed, with the
-range and the load.
+and epsilon are pushed at every update, or every 4 updates). All learners
+are built first; the timings then alternate between them, round after
+round, so that a change in the load of a shared machine hits all of them;
+the median is printed, with the range, the policy lag and the load.
 
 Usage: ``.venv/bin/python bench/overlap.py [--updates N] [--rounds R]``.
 """
@@ -28,6 +28,7 @@ from _common import print_stack_info, print_table  # noqa: E402
 
 N_GAMES, SEQ_LENGTH, POOL_SIZE, BATCH = 8, 10, 2000, 32
 TRAIN_STEPS = (32, 8)
+SYNC_EVERY = (1, 4)
 WARMUP_UPDATES = 5
 
 
@@ -77,11 +78,12 @@ def compile_training(agent, pool):
 
 
 def make_pool(mode, agent):
+    """``mode`` is "in-process" or a worker's sync_every (weights pushed every that many updates)."""
     from agentnet.experiments.openai_gym import EnvPool, ProcessEnvPool
     if mode == "in-process":
         return EnvPool(agent, "CartPole-v1", n_games=N_GAMES, seed=0)
     return ProcessEnvPool(agent, build_agent, "CartPole-v1", n_games=N_GAMES, seed=0,
-                          sync_every=1, sync_variables=epsilon_of)
+                          sync_every=mode, sync_variables=epsilon_of)
 
 
 def learn(pool, train_step, target, n_updates, train_steps):
@@ -127,26 +129,32 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="timings per row (median)")
     args = parser.parse_args()
     print_stack_info()
-    learners = {mode: prepare(mode) for mode in ("in-process", "1 worker process")}
+    learners = {mode: prepare(mode) for mode in ("in-process",) + SYNC_EVERY}
     print("load before:", uptime())
     rates = measure(learners, args.updates, args.rounds)
     print("load after: ", uptime())
-    rows = []
-    for steps in TRAIN_STEPS:
-        base = np.median(rates[steps, "in-process"])
-        for mode in learners:
-            rate = rates[steps, mode]
-            rows.append([steps, mode, "%.0f" % np.median(rate),
-                         "%.0f-%.0f" % (min(rate), max(rate)), "%.2f" % (np.median(rate) / base)])
     print_table("CartPole-v1 env steps/s with learning (%i games x %i ticks per update, "
                 "median of %i timings of %i updates, %i cores)"
                 % (N_GAMES, SEQ_LENGTH, args.rounds, args.updates, os.cpu_count()),
                 ["train steps per update", "games played", "env steps/s", "range",
-                 "vs in-process"], rows)
-    lag = learners["1 worker process"][0].policy_lag
-    print("worker process: weights pushed at every update; policy lag mean %.2f, max %i updates"
-          % (lag["mean"], lag["max"]))
-    learners["1 worker process"][0].close()
+                 "vs in-process", "policy lag (updates)"], table_rows(learners, rates))
+    for mode in SYNC_EVERY:
+        learners[mode][0].close()
+
+
+def table_rows(learners, rates):
+    rows = []
+    for steps in TRAIN_STEPS:
+        base = np.median(rates[steps, "in-process"])
+        for mode, (pool, _, _) in learners.items():
+            rate = rates[steps, mode]
+            name = mode if mode == "in-process" else "1 worker, sync every %i" % mode
+            lag = "0" if mode == "in-process" else "%i-%i" % (min(pool.policy_lags[1:]),
+                                                            max(pool.policy_lags))
+            rows.append([steps, name, "%.0f" % np.median(rate), "%.0f-%.0f" % (min(rate),
+                                                                             max(rate)),
+                         "%.2f" % (np.median(rate) / base), lag])
+    return rows
 
 
 if __name__ == "__main__":
