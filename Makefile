@@ -32,7 +32,7 @@ $(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth 
 	@touch $(STAMP)
 
 demo: install
-	THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS))" $(PY) examples/cartpole_dqn.py
+	THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS)$(comma)floatX=float32)" $(PY) examples/cartpole_dqn.py
 
 test: install
 	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS))" $(PY) -m pytest -q
