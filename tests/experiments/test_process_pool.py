@@ -106,6 +106,25 @@ def test_changing_the_segment_length_is_an_error(learner):
     assert not pool.closed
 
 
+def test_interrupt_while_storing_arrives_after_a_whole_segment_is_stored(learner):
+    _, _, pool = learner
+    seen = []
+
+    def interrupting(*fields):
+        os.kill(os.getpid(), signal.SIGINT)
+        seen.append(fields)
+        return fields
+
+    n_stored = len(_stored(pool)["rewards"])
+    with pytest.raises(KeyboardInterrupt):
+        pool.update(N_STEPS, append=True, preprocess=interrupting)
+    stored = _stored(pool)
+    assert not pool.closed and len(stored["rewards"]) == n_stored + 2 * N_GAMES
+    for name, array in zip(FIELDS[:4], seen[0][:4]):
+        np.testing.assert_array_equal(stored[name][-2 * N_GAMES:], array, err_msg=name)
+    assert len(pool.weights_versions) == n_stored + 2 * N_GAMES
+
+
 def test_game_worker_is_bytes_in_bytes_out(learner):
     """The class a process (or a Ray actor) hosts: same sessions as EnvPool.record."""
     from agentnet.experiments.openai_gym._sessions import sessions_from_bytes
@@ -172,25 +191,6 @@ def test_bad_arguments_start_no_process(learner, kwargs, message):
         "tests.experiments._process_pool_helpers:build_agent"
 
 
-def test_killed_worker_is_a_named_error_and_stores_nothing(learner):
-    pool = ProcessEnvPool(learner[0], helpers.build_agent, helpers.make_countdown,
-                          n_games=N_GAMES, seed=SEED)
-    pool.update(N_STEPS, append=True)
-    before = _stored(pool)
-    process = pool.processes[0]
-    os.kill(process.pid, signal.SIGKILL)
-    process.join()
-    with pytest.raises(WorkerError, match=r"game worker 0 \(pid %i\) died with exit code -9 "
-                                          r"\(SIGKILL\)" % process.pid) as error:
-        pool.update(N_STEPS, append=True)
-    assert error.value.exitcode == -9 and pool.closed
-    for name, array in _stored(pool).items():
-        np.testing.assert_array_equal(array, before[name])
-    with pytest.raises(RuntimeError, match="closed"):
-        pool.update(N_STEPS, append=True)
-    _assert_worker_gone(process)
-
-
 def test_worker_exception_arrives_with_its_traceback(learner):
     pool = ProcessEnvPool(learner[0], helpers.build_agent, helpers.make_failing_countdown,
                           n_games=1, seed=SEED)
@@ -235,12 +235,30 @@ def test_interpreter_exit_shuts_the_workers_down(tmp_path):
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
-def test_close_leaves_no_worker(learner):
-    _, _, pool = learner
-    processes = pool.processes
+def test_close_while_the_workers_start_leaves_none():
+    pool = ProcessEnvPool(helpers.build_agent(), helpers.build_agent, helpers.make_countdown)
     pool.close()
     pool.close()
-    for process in processes:
-        _assert_worker_gone(process)
+    _assert_worker_gone(pool.processes[0])
     with pytest.raises(RuntimeError, match="closed"):
         pool.push_weights()
+
+
+def test_killed_worker_is_a_named_error_stores_nothing_and_stops_the_others(learner):
+    """Last test of the module pool: it closes it."""
+    _, _, pool = learner
+    before = _stored(pool)
+    survivor, victim = pool.processes
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.join()
+    with pytest.raises(WorkerError, match=r"game worker 1 \(pid %i\) died with exit code -9 "
+                                          r"\(SIGKILL\)" % victim.pid) as error:
+        pool.update(N_STEPS, append=True)
+    assert error.value.exitcode == -9 and error.value.worker_index == 1 and pool.closed
+    for name, array in _stored(pool).items():
+        np.testing.assert_array_equal(array, before[name])
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.update(N_STEPS, append=True)
+    assert survivor.exitcode == 0  # it finished its segment and quit when told
+    for process in (survivor, victim):
+        _assert_worker_gone(process)

@@ -165,6 +165,25 @@ def _shut_down(processes, connections):
         connection.close()
 
 
+def _holding_back_sigint(action):
+    """Run ``action``; a SIGINT (Ctrl-C) meanwhile is handled once it has finished.
+
+    Writing a segment into the pool's ring buffer field by field must not be
+    torn by a KeyboardInterrupt. Only the main thread can swap handlers (and
+    only it receives KeyboardInterrupt), so elsewhere ``action`` just runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return action()
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        return action()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
+
+
 def _exit_description(exitcode):
     if exitcode is None:
         return "closed its pipe while still running"
@@ -414,6 +433,10 @@ class ProcessEnvPool(object):
         if it is not finished yet), and the call sends the weights first
         when due.
 
+        A KeyboardInterrupt while waiting for the workers closes the pool
+        (and is re-raised); one while the segment is being stored arrives
+        once it is stored, leaving the pool whole and open.
+
         Raises
         ------
         ValueError
@@ -427,6 +450,9 @@ class ProcessEnvPool(object):
         segment = (_check_positive_int(n_steps, "n_steps"), bool(add_last_observation))
         self._check_segment(segment)
         received = self._guarded(lambda: self._exchange(segment))
+        _holding_back_sigint(lambda: self._store(received, append, max_size, preprocess))
+
+    def _store(self, received, append, max_size, preprocess):
         sessions = concatenate_sessions([s for s, _ in received])
         store_sessions(self.experience_replay, sessions, append, max_size or self.max_size,
                        preprocess)
