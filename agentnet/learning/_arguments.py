@@ -6,6 +6,7 @@ given. What Theano cannot know while building the graph (batch and tick sizes,
 symbolic ``n_steps`` and discounts) is checked when the compiled function runs,
 again with a ``ValueError``.
 """
+import functools
 import numbers
 from collections import namedtuple
 
@@ -16,9 +17,9 @@ import theano.tensor as T
 from ..utils.logging import warn
 from ..utils._runtime_check import runtime_check
 
-__all__ = ["as_float", "require_ndim", "require_actions", "state_values_2d", "require_mask",
+__all__ = ["action_ids_in_range", "as_float", "require_ndim", "require_actions", "state_values_2d", "require_mask",
            "default_is_alive", "default_values_after_end", "check_gamma", "gamma_matrix",
-           "check_n_steps", "same_batch_tick"]
+           "check_n_steps", "same_batch_tick", "static_size"]
 
 _LAYOUTS = {2: "[batch, tick]", 3: "[batch, tick, n_actions]"}
 
@@ -52,6 +53,30 @@ def require_actions(actions, integer=True):
         raise ValueError("`actions` must be an int tensor [batch, tick] of action ids, got dtype %s"
                          % dtype)
     return actions
+
+
+class _ActionIdRange(namedtuple("_ActionIdRange", "argument")):
+    """Message when action ids fall outside ``[-n_actions, n_actions)``."""
+
+    def __call__(self, n_outside, n_actions):
+        if n_outside == 0:
+            return None
+        return ("`%s` must hold action ids in [-%i, %i) for n_actions = %i, got %i outside"
+                % (self.argument, n_actions, n_actions, n_actions, n_outside))
+
+
+def action_ids_in_range(actions, n_actions, argument="actions"):
+    """``actions`` with negative ids counted from the end, checked at run time to be valid.
+
+    Returns ids in ``[0, n_actions)``; when the compiled function runs,
+    raises ``ValueError`` if an id lies outside ``[-n_actions, n_actions)``
+    (numpy's rule for indices). Empty ``actions`` pass.
+    """
+    outside = T.or_(T.lt(actions, -n_actions), T.ge(actions, n_actions))
+    n_outside = outside.sum(dtype="int64")
+    checked = runtime_check(actions, _ActionIdRange(argument), n_outside, n_actions,
+                            holds=T.eq(n_outside, 0))
+    return T.switch(T.lt(checked, 0), checked + n_actions, checked)
 
 
 def state_values_2d(values, argument):
@@ -101,6 +126,11 @@ class _GammaRange(namedtuple("_GammaRange", "argument")):
             return None
         return "`%s` must lie in [0, 1], got values in [%g, %g]" % (self.argument, low, high)
 
+    @staticmethod
+    def holds(low, high):
+        """The condition :math:`0 \\le low \\wedge high \\le 1` (false for NaN), symbolic."""
+        return T.and_(T.ge(low, 0), T.le(high, 1))
+
 
 def check_gamma(gamma, argument="gamma_or_gammas"):
     """A discount, checked to lie in :math:`[0, 1]`.
@@ -116,7 +146,9 @@ def check_gamma(gamma, argument="gamma_or_gammas"):
             raise ValueError(message)
         return gamma
     gamma = T.as_tensor_variable(gamma)
-    return runtime_check(gamma, _GammaRange(argument), gamma.min(), gamma.max())
+    low, high = gamma.min(), gamma.max()
+    return runtime_check(gamma, _GammaRange(argument), low, high,
+                         holds=_GammaRange.holds(low, high))
 
 
 def gamma_matrix(gamma_or_gammas, rewards):
@@ -137,6 +169,11 @@ class _AtLeastOne(namedtuple("_AtLeastOne", "argument")):
     def __call__(self, n_steps):
         return None if n_steps >= 1 else "`%s` must be >= 1, got %i" % (self.argument, n_steps)
 
+    @staticmethod
+    def holds(n_steps):
+        """The condition :math:`n \\ge 1`, symbolic."""
+        return T.ge(n_steps, 1)
+
 
 def check_n_steps(n_steps, argument="n_steps"):
     """``None``, a Python int >= 1, or a symbolic int scalar (checked to be >= 1 at run time).
@@ -152,19 +189,32 @@ def check_n_steps(n_steps, argument="n_steps"):
         return int(n_steps)
     if isinstance(n_steps, theano.Variable) and n_steps.ndim == 0 \
             and str(n_steps.dtype).startswith(("int", "uint")):
-        return runtime_check(n_steps, _AtLeastOne(argument), n_steps)
+        return runtime_check(n_steps, _AtLeastOne(argument), n_steps,
+                             holds=_AtLeastOne.holds(n_steps))
     raise TypeError("`%s` must be None, an int >= 1 or a symbolic int scalar, got %r"
                     % (argument, n_steps))
 
 
-def _static_size(x, axis):
-    """``x.shape[axis]`` if it is known while building the graph, else None."""
+def static_size(x, axis):
+    """``x.shape[axis]`` if it is known while building the graph, else None.
+
+    Known are the sizes of numpy arrays and constants, broadcastable
+    dimensions (size 1), sizes declared with ``theano.tensor.specify_shape``
+    and sizes that Theano folds to a constant.
+    """
     if isinstance(x, np.ndarray):
         return x.shape[axis]
     if isinstance(x, T.TensorConstant):
         return x.data.shape[axis]
+    if x.broadcastable[axis]:
+        return 1
+    declared = x.owner is not None and isinstance(x.owner.op, T.SpecifyShape)
+    return _constant_or_none(x.owner.inputs[1][axis] if declared else x.shape[axis])
+
+
+def _constant_or_none(size):
     try:
-        return int(T.get_scalar_constant_value(x.shape[axis]))
+        return int(T.get_scalar_constant_value(size))
     except T.NotScalarConstantError:
         return None
 
@@ -185,6 +235,13 @@ class _BatchTickMismatch(namedtuple("_BatchTickMismatch", "names")):
                            _sizes_str(pair)))
         return None
 
+    @staticmethod
+    def holds(*sizes):
+        """The symbolic condition: every ``(batch, tick)`` pair equals the first one."""
+        equal = [T.eq(first, other) for start in range(2, len(sizes), 2)
+                 for first, other in zip(sizes[:2], sizes[start:start + 2])]
+        return functools.reduce(T.and_, equal)
+
 
 def _sizes_str(pair):
     return "[%s]" % ", ".join("?" if s is None else str(s) for s in pair)
@@ -204,7 +261,9 @@ def same_batch_tick(named_tensors):
         The values in the same order. Sizes known while building the graph
         are compared now (``ValueError``); if any is unknown, every tensor is
         gated by a run-time check, so nothing is computed from mismatched
-        arguments.
+        arguments. A gated tensor's ``[batch, tick]`` are then, for Theano's
+        shape inference, those of the first tensor: checking tensors computed
+        from them again is proven redundant while compiling and removed.
 
     Raises
     ------
@@ -214,7 +273,7 @@ def same_batch_tick(named_tensors):
     checked = [(i, name, x) for i, (name, x) in enumerate(named_tensors)
                if x is not None and not isinstance(x, str)]
     mismatch = _BatchTickMismatch(tuple(name for _, name, _ in checked))
-    static = [_static_size(x, axis) for _, _, x in checked for axis in (0, 1)]
+    static = [static_size(x, axis) for _, _, x in checked for axis in (0, 1)]
     message = mismatch(*static)
     if message is not None:
         raise ValueError(message)
@@ -222,6 +281,7 @@ def same_batch_tick(named_tensors):
     if None not in static or len(checked) < 2:
         return values
     sizes = [x.shape[axis] for _, _, x in checked for axis in (0, 1)]
+    holds = mismatch.holds(*sizes)
     for i, _, x in checked:
-        values[i] = runtime_check(x, mismatch, *sizes)
+        values[i] = runtime_check(x, mismatch, *sizes, holds=holds, n_sizes=2)
     return values

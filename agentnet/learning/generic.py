@@ -5,18 +5,19 @@ All tensors are batch-major: ``[batch, tick]`` for ``rewards``,
 per-action values.
 """
 import warnings
+from collections import namedtuple
 
 import theano
 import theano.tensor as T
 
 from ..utils.logging import user_stacklevel
-from ._arguments import (as_float, check_n_steps, default_is_alive, default_values_after_end,
+from ._arguments import (action_ids_in_range, as_float, check_n_steps, default_is_alive, default_values_after_end,
                          gamma_matrix, require_actions, require_mask, require_ndim,
-                         same_batch_tick, state_values_2d)
+                         same_batch_tick, state_values_2d, static_size)
 
 __all__ = ["get_end_indicator", "get_values_for_actions", "get_action_Qvalues",
            "get_mask_by_eos", "get_n_step_value_reference", "get_1_step_value_reference",
-           "UnbootstrappedTicksWarning"]
+           "UnbootstrappedTicksWarning", "MAX_UNROLLED_STEPS"]
 
 
 class UnbootstrappedTicksWarning(UserWarning):
@@ -71,7 +72,16 @@ def get_end_indicator(is_alive, force_end_at_t_max=False):
 
 
 def get_values_for_actions(values_for_all_actions, actions):
-    """``out[b, t] = values_for_all_actions[b, t, actions[b, t]]``.
+    r"""``out[b, t] = values_for_all_actions[b, t, actions[b, t]]``.
+
+    Negative ids count from the end, as in numpy indexing.
+
+    .. math::
+        out_{bt} = \sum_a [a = actions_{bt}] \, values_{bta}
+
+    The masked sum runs in compiled elementwise code, gradient included;
+    Theano 1.0's advanced indexing (and its gradient) runs in Python, about
+    90 us per training step on 32 x 10 ticks.
 
     Parameters
     ----------
@@ -81,12 +91,19 @@ def get_values_for_actions(values_for_all_actions, actions):
     Returns
     -------
     tensor [batch, tick]
+
+    Raises
+    ------
+    ValueError
+        At run time, for an action id outside ``[-n_actions, n_actions)``.
     """
     require_ndim(values_for_all_actions, "values_for_all_actions", 3)
     require_actions(actions)
-    batch_range = T.arange(actions.shape[0])[:, None]
-    time_range = T.arange(actions.shape[1])[None, :]
-    return values_for_all_actions[batch_range, time_range, actions]
+    action_ids = action_ids_in_range(actions, values_for_all_actions.shape[2])
+    # the ids 0..n_actions-1 along the last axis, without Theano's Python arange
+    ids = T.cumsum(T.ones_like(values_for_all_actions, dtype=action_ids.dtype), axis=2) - 1
+    chosen = T.eq(ids, action_ids[:, :, None])
+    return T.switch(chosen, values_for_all_actions, 0).sum(axis=2)
 
 
 def get_action_Qvalues(*args, **kwargs):
@@ -111,6 +128,17 @@ def get_mask_by_eos(is_eos):
     is_eos = T.cast(T.neq(is_eos, 0), "int32")
     shifted = T.concatenate([T.zeros_like(is_eos[:, :1]), is_eos[:, :-1]], axis=1)
     return T.cast(T.eq(T.cumsum(shifted, axis=-1), 0), "uint8")
+
+
+MAX_UNROLLED_STEPS = 16
+"""Most backward steps the n-step reference unrolls; beyond, or when unknown, it scans.
+
+Unrolled steps cost about 7 us each with 32 sessions, a scan about 170 us plus
+a few per tick: they cross near 32 steps (compile time between 32 and 64).
+See :func:`get_n_step_value_reference`, Notes, and the n-step docs page.
+"""
+
+_Recursion = namedtuple("_Recursion", "rewards terminal bootstrap values_next gammas")
 
 
 def _bootstrap_ticks(n_ticks, n_steps, crop_last):
@@ -164,13 +192,70 @@ def _reference_arguments(state_values, rewards, is_alive, is_truncated):
     return values, rewards, default_is_alive(is_alive, rewards), is_truncated
 
 
+def _static_ticks(*tensors):
+    """:math:`T` if the tick axis of one of ``tensors`` is known while building the graph."""
+    sizes = [static_size(x, 1) for x in tensors if x is not None and not isinstance(x, str)]
+    return next((size for size in sizes if size is not None), None)
+
+
+def _unrolled_steps(n_steps, n_ticks):
+    r"""How many backward steps the closed form needs, or None to scan.
+
+    A chain of continued ticks is at most :math:`\min(n, T)` long for an
+    integer ``n_steps`` and :math:`T` for ``None``; ``n_ticks`` is
+    :math:`T` if known while building the graph, else None. A symbolic
+    ``n_steps`` or a count above :data:`MAX_UNROLLED_STEPS` scans.
+    """
+    if not (n_steps is None or isinstance(n_steps, int)):
+        return None
+    steps = min([b for b in (n_steps, n_ticks) if b is not None], default=None)
+    return steps if steps is not None and steps <= MAX_UNROLLED_STEPS else None
+
+
+def _shift_left(references):
+    """``out[:, t] = references[:, t + 1]``, and 0 at the last tick (:math:`R_T = 0`)."""
+    return T.concatenate([references[:, 1:], T.zeros_like(references[:, :1])], axis=1)
+
+
+def _unrolled_references(recursion, n_steps):
+    r"""The recursion applied to all ticks at once, ``n_steps`` times (no scan).
+
+    After :math:`m` applications, starting from :math:`R^{(0)} = 0`, every
+    tick whose chain of continued ticks is at most :math:`m` long holds its
+    exact reference; see :func:`get_n_step_value_reference`, Notes.
+    """
+    references = _reference_step(*recursion, reference_next=T.zeros_like(recursion.rewards))
+    for _ in range(n_steps - 1):
+        references = _reference_step(*recursion, reference_next=_shift_left(references))
+    return references
+
+
+def _scanned_references(recursion):
+    """The recursion as a backward ``theano.scan`` over ticks."""
+    references, _ = theano.scan(_reference_step,
+                                sequences=[_time_major(s) for s in recursion],
+                                outputs_info=[T.zeros_like(recursion.rewards[:, 0])],
+                                go_backwards=True, name="n_step_reference")
+    return _time_major(references[::-1])
+
+
+def _recursion(values, rewards, is_alive, is_truncated, n_steps, gamma_or_gammas, crop_last,
+               state_values_after_end, end_at_tmax):
+    """The ``[batch, tick]`` sequences of the backward recursion."""
+    values_after_end = default_values_after_end(state_values_after_end, values)
+    terminal, truncated = _terminal_and_truncated(is_alive, is_truncated, end_at_tmax)
+    bootstrap = T.or_(_bootstrap_ticks(rewards.shape[1], n_steps, crop_last)[None, :], truncated)
+    return _Recursion(rewards, terminal, bootstrap, _next_values(values, values_after_end),
+                      gamma_matrix(gamma_or_gammas, rewards))
+
+
 def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps=None,
                                gamma_or_gammas=0.99, crop_last=True,
                                state_values_after_end="zeros", end_at_tmax=False,
                                force_n_step=False, is_truncated=None):
     r"""n-step temporal-difference reference values :math:`R` ``[batch, tick]``.
 
-    Computed backwards in time, with :math:`R_T = 0`:
+    Defined backwards in time, with :math:`R_T = 0`:
 
     .. math::
         R_t = \begin{cases}
@@ -228,24 +313,49 @@ def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps
         For a wrong ndim, ``n_steps < 1``, a discount outside [0, 1], or
         arguments whose [batch, tick] sizes disagree (at run time when the
         sizes are not known while building the graph).
+
+    Notes
+    -----
+    **Closed form.** Write the recursion as :math:`R_t = a_t + d_t R_{t+1}`
+    with the local term and the carry
+
+    .. math::
+        a_t = r_t + [\lnot end_t][boot_t]\,\gamma_t V'_t, \qquad
+        d_t = [\lnot end_t][\lnot boot_t]\,\gamma_t .
+
+    Unrolled, :math:`R_t = \sum_{i \ge 0} \big(\prod_{j=t}^{t+i-1} d_j\big)
+    a_{t+i}`: the rewards up to the first terminal or bootstrap tick
+    :math:`b \ge t` (or the window's end), discounted, plus
+    :math:`\prod_{j=t}^{b} \gamma_j \, V'_b` if :math:`b` bootstraps. With an
+    integer :math:`n` one of every :math:`n` consecutive ticks bootstraps (or
+    lies past the window's end, where :math:`a = d = 0`), so every product
+    with :math:`i \ge n` is zero and the sum has :math:`\min(n, T)` shifted
+    terms; with ``n_steps=None``, :math:`T`. It is evaluated in Horner form,
+    :math:`R^{(m)}_t = a_t + d_t R^{(m-1)}_{t+1}` from :math:`R^{(0)} = 0`:
+    the recursion's own step applied to all ticks at once, :math:`\min(n, T)`
+    times, so each tick gets the same arithmetic as in the scan.
+
+    **When it scans.** Unrolling costs a concatenation and one fused
+    elementwise pass over ``[batch, tick]`` per step; a ``theano.scan`` a
+    large fixed cost plus one step per tick. The reference scans only when
+    the number of steps is not a Python int while building the graph (a
+    symbolic ``n_steps``, or ``n_steps=None`` while :math:`T` is symbolic:
+    declare it with ``theano.tensor.specify_shape`` to unroll) or exceeds
+    :data:`MAX_UNROLLED_STEPS`.
     """
     n_steps = check_n_steps(n_steps)
     if isinstance(n_steps, int) and n_steps == 1 and not force_n_step:
         return get_1_step_value_reference(state_values, rewards, is_alive, gamma_or_gammas,
                                           crop_last, state_values_after_end, end_at_tmax,
                                           is_truncated)
-    values, rewards, is_alive, is_truncated = _reference_arguments(state_values, rewards, is_alive,
-                                                                   is_truncated)
+    arguments = _reference_arguments(state_values, rewards, is_alive, is_truncated)
+    steps = _unrolled_steps(n_steps, _static_ticks(state_values, rewards, is_alive, is_truncated))
+    values, rewards, is_alive, is_truncated = arguments
     _warn_if_ticks_unbootstrapped(n_steps, crop_last)
-    values_after_end = default_values_after_end(state_values_after_end, values)
-    terminal, truncated = _terminal_and_truncated(is_alive, is_truncated, end_at_tmax)
-    bootstrap = T.or_(_bootstrap_ticks(rewards.shape[1], n_steps, crop_last)[None, :], truncated)
-    sequences = [rewards, terminal, bootstrap, _next_values(values, values_after_end),
-                 gamma_matrix(gamma_or_gammas, rewards)]
-    references, _ = theano.scan(_reference_step, sequences=[_time_major(s) for s in sequences],
-                                outputs_info=[T.zeros_like(rewards[:, 0])], go_backwards=True,
-                                name="n_step_reference")
-    references = _time_major(references[::-1])
+    recursion = _recursion(values, rewards, is_alive, is_truncated, n_steps, gamma_or_gammas,
+                           crop_last, state_values_after_end, end_at_tmax)
+    references = (_scanned_references(recursion) if steps is None
+                  else _unrolled_references(recursion, steps))
     return T.set_subtensor(references[:, -1], values[:, -1]) if crop_last else references
 
 

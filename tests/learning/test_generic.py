@@ -154,6 +154,46 @@ def test_values_for_actions_and_mask_by_eos():
     assert mask.dtype == np.uint8
 
 
+@functools.lru_cache(maxsize=None)
+def values_for_actions_and_gradient():
+    q, a, weights = T.tensor3("q"), T.imatrix("a"), T.matrix("weights")
+    chosen = get_values_for_actions(q, a)
+    return theano.function([q, a, weights], [chosen, theano.grad((chosen * weights).sum(), q)],
+                           allow_input_downcast=True)
+
+
+@pytest.mark.numerics
+def test_values_for_actions_negative_ids_and_gradient():
+    """Negative ids count from the end (numpy's rule); the gradient lands on the chosen action."""
+    rng = np.random.RandomState(1)
+    qvalues, weights = rng.randn(2, 3, 4), rng.randn(2, 3)
+    actions = np.array([[0, 3, -1], [-4, 2, 1]], dtype="int32")
+    got, grad = values_for_actions_and_gradient()(qvalues, actions, weights)
+    expected_grad = np.zeros_like(qvalues)
+    for b in range(2):
+        for t in range(3):
+            expected_grad[b, t, actions[b, t]] += weights[b, t]
+    np.testing.assert_allclose(got, qvalues[np.arange(2)[:, None], np.arange(3), actions],
+                               rtol=1e-6)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad_id", [4, -5])
+def test_action_ids_outside_the_range_fail_at_run_time(bad_id):
+    qvalues, weights = np.zeros((2, 3, 4)), np.zeros((2, 3))
+    actions = np.zeros((2, 3), dtype="int32")
+    actions[1, 2] = bad_id
+    with pytest.raises(ValueError, match=r"`actions` must hold action ids in \[-4, 4\) for "
+                                         r"n_actions = 4, got 1 outside"):
+        values_for_actions_and_gradient()(qvalues, actions, weights)
+
+
+def test_values_for_actions_of_an_empty_batch():
+    got, _ = values_for_actions_and_gradient()(np.zeros((0, 3, 4)), np.zeros((0, 3), "int32"),
+                                               np.zeros((0, 3)))
+    assert got.shape == (0, 3)
+
+
 def test_errors():
     with pytest.raises(NameError, match="get_values_for_actions"):
         get_action_Qvalues()
