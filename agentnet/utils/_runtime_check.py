@@ -118,7 +118,7 @@ def remove_proven_runtime_check(node):
     return False
 
 
-def runtime_check(x, find_error, *values, holds=False, n_sizes=0):
+def runtime_check(x, find_error, *values, holds=None, n_sizes=0):
     """``x``, gated so that computing anything from it first checks ``holds``.
 
     Parameters
@@ -128,9 +128,9 @@ def runtime_check(x, find_error, *values, holds=False, n_sizes=0):
         Called with ``values`` as Python scalars when ``holds`` is false at
         run time; a returned message is raised as ``ValueError``.
     *values : scalar tensors
-    holds : bool or scalar tensor
-        The condition, computed in the graph. The default ``False`` asks
-        ``find_error`` at every call (slower: a Python call per run).
+    holds : scalar tensor or None
+        The condition, computed in the graph. ``None`` asks ``find_error``
+        at every call (slower: a Python call per run).
     n_sizes : int
         ``values[:n_sizes]`` are ``x``'s leading sizes once the check passed.
 
@@ -146,4 +146,5 @@ def runtime_check(x, find_error, *values, holds=False, n_sizes=0):
     >>> f([1, 2]).tolist()
     [2, 4]
     """
+    holds = np.int8(0) if holds is None else holds
     return RuntimeCheck(find_error, n_sizes)(x, holds, *values)
