@@ -11,7 +11,10 @@ process (the worker plays the next segment while the learner learns; weights
 and epsilon are pushed at every update, or every 4 updates). All learners
 are built first; the timings then alternate between them, round after
 round, so that a change in the load of a shared machine hits all of them;
-the median is printed, with the range, the policy lag and the load.
+the median is printed, with the range, the policy lag, the load and the
+milliseconds per update spent in ``pool.update`` (playing, for EnvPool;
+waiting for the worker and storing, for the worker: near zero when the
+worker keeps up).
 
 Usage: ``.venv/bin/python bench/overlap.py [--updates N] [--rounds R]``.
 """
@@ -87,14 +90,23 @@ def make_pool(mode, agent):
 
 
 def learn(pool, train_step, target, n_updates, train_steps):
-    """``n_updates`` x (one pool update, ``train_steps`` learning steps); returns seconds."""
-    started = time.perf_counter()
+    """``n_updates`` x (one pool update, ``train_steps`` learning steps).
+
+    Returns
+    -------
+    total, in_update : float
+        Seconds of the loop, and of those the seconds spent in ``pool.update``
+        (playing, for EnvPool; waiting for the worker and storing, otherwise).
+    """
+    started, in_update = time.perf_counter(), 0.0
     for _ in range(n_updates):
+        update_started = time.perf_counter()
         pool.update(SEQ_LENGTH, append=True, max_size=POOL_SIZE)
+        in_update += time.perf_counter() - update_started
         for _ in range(train_steps):
             train_step()
             target.load_weights(0.005)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, in_update
 
 
 def prepare(mode):
@@ -107,15 +119,60 @@ def prepare(mode):
 
 
 def measure(learners, n_updates, n_rounds):
-    """Median env steps/s of every (train steps, mode), modes interleaved round by round."""
+    """Env steps/s and ms per update in ``pool.update`` of every (train steps, mode), per round.
+
+    The modes are interleaved round by round.
+    """
     env_steps = n_updates * N_GAMES * (SEQ_LENGTH - 1)
-    rates = {}
+    rates, update_ms = {}, {}
     for _ in range(n_rounds):
         for steps in TRAIN_STEPS:
             for mode, (pool, train_step, target) in learners.items():
-                seconds = learn(pool, train_step, target, n_updates, steps)
+                seconds, in_update = learn(pool, train_step, target, n_updates, steps)
                 rates.setdefault((steps, mode), []).append(env_steps / seconds)
-    return rates
+                update_ms.setdefault((steps, mode), []).append(1e3 * in_update / n_updates)
+    return rates, update_ms
+
+
+def _spin(seconds, results):
+    """Count loop iterations for ``seconds``: a measure of the CPU this process gets."""
+    started, count = time.perf_counter(), 0
+    while time.perf_counter() - started < seconds:
+        count += 1
+    results.put(count)
+
+
+def second_core_share(seconds=1.0):
+    """Work done by two busy processes of this session over the work of one (2 = a free core).
+
+    With the kernel's autogroup scheduling, all processes of one session share
+    that session's CPU share: on a machine kept busy by other sessions a
+    worker process then gets no second core, whatever the core count.
+    """
+    import multiprocessing
+    context = multiprocessing.get_context("spawn")
+    work = []
+    for n_processes in (1, 2):
+        results = context.Queue()
+        processes = [context.Process(target=_spin, args=(seconds, results))
+                     for _ in range(n_processes)]
+        for process in processes:
+            process.start()
+        work.append(sum(results.get() for _ in processes))
+        for process in processes:
+            process.join()
+    return work[1] / work[0]
+
+
+def overlap_bounds(rates, update_ms, n_updates):
+    """Speed-up bound per TRAIN_STEPS if acting were fully hidden: (act + learn) / learn."""
+    env_steps = n_updates * N_GAMES * (SEQ_LENGTH - 1)
+    bounds = {}
+    for steps in TRAIN_STEPS:
+        per_update = 1e3 * env_steps / np.median(rates[steps, "in-process"]) / n_updates
+        acting = np.median(update_ms[steps, "in-process"])
+        bounds[steps] = (acting, per_update - acting, per_update / (per_update - acting))
+    return bounds
 
 
 def uptime():
@@ -131,18 +188,26 @@ def main():
     print_stack_info()
     learners = {mode: prepare(mode) for mode in ("in-process",) + SYNC_EVERY}
     print("load before:", uptime())
-    rates = measure(learners, args.updates, args.rounds)
+    rates, update_ms = measure(learners, args.updates, args.rounds)
     print("load after: ", uptime())
     print_table("CartPole-v1 env steps/s with learning (%i games x %i ticks per update, "
                 "median of %i timings of %i updates, %i cores)"
                 % (N_GAMES, SEQ_LENGTH, args.rounds, args.updates, os.cpu_count()),
                 ["train steps per update", "games played", "env steps/s", "range",
-                 "vs in-process", "policy lag (updates)"], table_rows(learners, rates))
+                 "vs in-process", "ms in update()", "policy lag (updates)"],
+                table_rows(learners, rates, update_ms))
+    for steps, (acting, learning, bound) in overlap_bounds(rates, update_ms,
+                                                            args.updates).items():
+        print("%i train steps: in-process, %.1f ms acting + %.1f ms learning per update; "
+              "hiding the acting entirely would give at most %.2fx" % (steps, acting, learning,
+                                                                       bound))
+    print("CPU this session gets with 2 busy processes instead of 1: %.2fx (2 = a free core)"
+          % second_core_share())
     for mode in SYNC_EVERY:
         learners[mode][0].close()
 
 
-def table_rows(learners, rates):
+def table_rows(learners, rates, update_ms):
     rows = []
     for steps in TRAIN_STEPS:
         base = np.median(rates[steps, "in-process"])
@@ -153,7 +218,8 @@ def table_rows(learners, rates):
                                                             max(pool.policy_lags))
             rows.append([steps, name, "%.0f" % np.median(rate), "%.0f-%.0f" % (min(rate),
                                                                              max(rate)),
-                         "%.2f" % (np.median(rate) / base), lag])
+                         "%.2f" % (np.median(rate) / base),
+                         "%.1f" % np.median(update_ms[steps, mode]), lag])
     return rows
 
 
