@@ -81,7 +81,7 @@ def compile_training(agent, pool):
 
 
 def make_pool(mode, agent):
-    """``mode`` is "in-process" or a worker's sync_every (weights pushed every that many updates)."""
+    """``mode`` is "in-process" or a worker's sync_every (weights pushed every that many)."""
     from agentnet.experiments.openai_gym import EnvPool, ProcessEnvPool
     if mode == "in-process":
         return EnvPool(agent, "CartPole-v1", n_games=N_GAMES, seed=0)

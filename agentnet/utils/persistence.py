@@ -423,7 +423,7 @@ def _set_checked(nn, params, values_and_names, check_names, source):
 
 
 def load_bytes(nn, data, check_names=True):
-    """Set every parameter of ``nn`` from checkpoint bytes made by :func:`save_bytes`; return ``nn``.
+    """Set every parameter of ``nn`` from checkpoint bytes (:func:`save_bytes`); return ``nn``.
 
     Same checks as :func:`load`; nothing is unpickled (legacy pickled
     weights are not accepted as bytes).

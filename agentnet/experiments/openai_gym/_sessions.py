@@ -68,7 +68,7 @@ def concatenate_sessions(segments):
 
 
 def sessions_to_bytes(sessions, **extras):
-    """``sessions`` and named extra arrays (e.g. ``weights_version``) as bytes (module docstring)."""
+    """``sessions`` and named extra arrays (e.g. ``weights_version``) as bytes (see above)."""
     arrays = [(name, getattr(sessions, name)) for name in _FIELDS]
     arrays += [(_MEMORY_KEY % i, memory) for i, memory in enumerate(sessions.preceding_memories)]
     arrays += [(_EXTRA_PREFIX + name, value) for name, value in extras.items()]
@@ -76,7 +76,7 @@ def sessions_to_bytes(sessions, **extras):
 
 
 def arrays_to_bytes(named_arrays):
-    """``[(name, array), ...]`` as bytes: header length, JSON header, raw data (module docstring)."""
+    """``[(name, array), ...]`` as bytes: header length, JSON header, raw data (see above)."""
     arrays = [(name, np.asarray(value, order="C")) for name, value in named_arrays]
     header = json.dumps([[name, a.dtype.str, list(a.shape)] for name, a in arrays]).encode()
     return b"".join([_LENGTH.pack(len(header)), header] + [a.tobytes() for _, a in arrays])

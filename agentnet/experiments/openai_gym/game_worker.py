@@ -1,4 +1,4 @@
-"""A game worker: builds its own agent, plays games, takes weights as bytes, returns sessions as bytes.
+"""A game worker: builds its own agent, plays games; weights in and sessions out as bytes.
 
 :class:`GameWorker` is plain Python with bytes in and bytes out, so any host
 can run it: a process started by
@@ -6,8 +6,9 @@ can run it: a process started by
 a Ray actor or another machine later. Nothing crossing the host boundary is
 pickled: weights are the ``.npz`` bytes of
 :func:`agentnet.utils.persistence.save_bytes`, sessions raw numpy arrays
-behind a JSON header (``_sessions.sessions_to_bytes``), and the agent is never sent at all: the worker builds it by
-calling a builder function it imports by name (``"package.module:function"``).
+behind a JSON header (``_sessions.sessions_to_bytes``), and the agent is
+never sent at all: the worker builds it by calling a builder function it
+imports by name (``"package.module:function"``).
 """
 import importlib
 import inspect
@@ -88,7 +89,7 @@ def acting_layers(agent):
 
 
 def weights_to_bytes(agent):
-    """The acting weights of ``agent`` as checkpoint bytes (:func:`~agentnet.utils.persistence.save_bytes`)."""
+    """The acting weights of ``agent`` as checkpoint bytes (see ``persistence.save_bytes``)."""
     return save_bytes(acting_layers(agent))
 
 
@@ -99,7 +100,7 @@ def variables_to_bytes(variables):
 
 
 def _set_variables(variables, data):
-    """Set shared variables from :func:`variables_to_bytes` output, checking count, shapes, dtypes."""
+    """Set shared variables from :func:`variables_to_bytes` output, checking shapes and dtypes."""
     values = list(arrays_from_bytes(data).values())
     if len(values) != len(variables):
         raise ValueError("got values of %i synchronised variables, the worker's agent has %i"

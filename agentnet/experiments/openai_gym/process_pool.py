@@ -10,7 +10,8 @@ weights reach them every ``sync_every`` updates.
 Everything between the processes goes over a ``multiprocessing`` pipe as
 bytes (``send_bytes``/``recv_bytes``), never pickled: weights as the ``.npz``
 bytes of :func:`agentnet.utils.persistence.save_bytes`, sessions as raw
-numpy arrays behind a JSON header (``_sessions.sessions_to_bytes``). Each message is one kind byte and its body:
+numpy arrays behind a JSON header (``_sessions.sessions_to_bytes``). Each
+message is one kind byte and its body:
 
 ======  ==================  ================================================
 kind    direction           body
@@ -217,7 +218,7 @@ def _worker_specs(agent_builder, make_env, n_games, n_workers, seed, vector_env,
 
 
 class ProcessEnvPool(object):
-    """Gymnasium games played in worker processes while the learner learns; see the module docstring.
+    """Gymnasium games played in worker processes while the learner learns (module docstring).
 
     Parameters
     ----------
@@ -328,7 +329,7 @@ class ProcessEnvPool(object):
         return not self._finalizer.alive
 
     def close(self):
-        """Shut the workers down (``Q``, then SIGTERM and SIGKILL after QUIT_TIMEOUT); idempotent."""
+        """Shut the workers down (``Q``; SIGTERM, SIGKILL after QUIT_TIMEOUT); idempotent."""
         self._finalizer()
 
     def __enter__(self):
@@ -394,7 +395,7 @@ class ProcessEnvPool(object):
         return self.weights_version
 
     def _guarded(self, action):
-        """Run ``action``; on any exception (a worker failure, KeyboardInterrupt) close, re-raise."""
+        """Run ``action``; on any exception (worker failure, KeyboardInterrupt) close, re-raise."""
         try:
             return action()
         except BaseException:
@@ -470,7 +471,7 @@ class ProcessEnvPool(object):
 
     @property
     def weights_versions(self):
-        """Weights version that played each stored session, aligned with the pool's storage order."""
+        """Weights version that played each stored session, in the pool's storage order."""
         stored = np.empty_like(self._versions)
         stored[self.experience_replay.chronological_order()] = self._versions
         return stored
