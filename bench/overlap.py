@@ -11,10 +11,14 @@ process (the worker plays the next segment while the learner learns; weights
 and epsilon are pushed at every update, or every 4 updates). All learners
 are built first; the timings then alternate between them, round after
 round, so that a change in the load of a shared machine hits all of them;
-the median is printed, with the range, the policy lag, the load and the
-milliseconds per update spent in ``pool.update`` (playing, for EnvPool;
-waiting for the worker and storing, for the worker: near zero when the
-worker keeps up).
+the median is printed, with the range, the policy lag, the load and, per
+update, the milliseconds spent in ``pool.update`` (playing, for EnvPool;
+waiting for the worker and storing, otherwise: near zero when the worker
+keeps up) and the CPU milliseconds of the learner's and the worker's
+process. On a machine kept busy by other sessions the wall-clock numbers
+cannot show overlap (see the last line printed, and the "Acting and learning
+at the same time" guide page), so the CPU times also give the rate each
+configuration would reach with a core per process.
 
 Usage: ``.venv/bin/python bench/overlap.py [--updates N] [--rounds R]``.
 """
@@ -89,16 +93,25 @@ def make_pool(mode, agent):
                           sync_every=mode, sync_variables=epsilon_of)
 
 
+def _worker_cpu_seconds(pool):
+    """CPU seconds (user + system) used so far by the pool's worker processes (0 for EnvPool)."""
+    import psutil
+    return sum(sum(psutil.Process(p.pid).cpu_times()[:2]) for p in getattr(pool, "processes", []))
+
+
 def learn(pool, train_step, target, n_updates, train_steps):
     """``n_updates`` x (one pool update, ``train_steps`` learning steps).
 
     Returns
     -------
-    total, in_update : float
-        Seconds of the loop, and of those the seconds spent in ``pool.update``
-        (playing, for EnvPool; waiting for the worker and storing, otherwise).
+    dict
+        Per update, in ms: ``wall``; ``in_update``, spent in ``pool.update``
+        (playing, for EnvPool; waiting for the worker and storing,
+        otherwise); ``learner_cpu`` and ``worker_cpu``, CPU time of the
+        learner's and the worker's process (all their threads).
     """
-    started, in_update = time.perf_counter(), 0.0
+    started, cpu_started = time.perf_counter(), time.process_time()
+    worker_started, in_update = _worker_cpu_seconds(pool), 0.0
     for _ in range(n_updates):
         update_started = time.perf_counter()
         pool.update(SEQ_LENGTH, append=True, max_size=POOL_SIZE)
@@ -106,7 +119,10 @@ def learn(pool, train_step, target, n_updates, train_steps):
         for _ in range(train_steps):
             train_step()
             target.load_weights(0.005)
-    return time.perf_counter() - started, in_update
+    seconds = {"wall": time.perf_counter() - started, "in_update": in_update,
+               "learner_cpu": time.process_time() - cpu_started,
+               "worker_cpu": _worker_cpu_seconds(pool) - worker_started}
+    return {name: 1e3 * value / n_updates for name, value in seconds.items()}
 
 
 def prepare(mode):
@@ -119,19 +135,18 @@ def prepare(mode):
 
 
 def measure(learners, n_updates, n_rounds):
-    """Env steps/s and ms per update in ``pool.update`` of every (train steps, mode), per round.
+    """``{(train steps, mode): {metric: [ms per update, one per round]}}`` (see :func:`learn`).
 
     The modes are interleaved round by round.
     """
-    env_steps = n_updates * N_GAMES * (SEQ_LENGTH - 1)
-    rates, update_ms = {}, {}
+    results = {}
     for _ in range(n_rounds):
         for steps in TRAIN_STEPS:
             for mode, (pool, train_step, target) in learners.items():
-                seconds, in_update = learn(pool, train_step, target, n_updates, steps)
-                rates.setdefault((steps, mode), []).append(env_steps / seconds)
-                update_ms.setdefault((steps, mode), []).append(1e3 * in_update / n_updates)
-    return rates, update_ms
+                row = results.setdefault((steps, mode), {})
+                for name, value in learn(pool, train_step, target, n_updates, steps).items():
+                    row.setdefault(name, []).append(value)
+    return results
 
 
 def _spin(seconds, results):
@@ -164,17 +179,6 @@ def second_core_share(seconds=1.0):
     return work[1] / work[0]
 
 
-def overlap_bounds(rates, update_ms, n_updates):
-    """Speed-up bound per TRAIN_STEPS if acting were fully hidden: (act + learn) / learn."""
-    env_steps = n_updates * N_GAMES * (SEQ_LENGTH - 1)
-    bounds = {}
-    for steps in TRAIN_STEPS:
-        per_update = 1e3 * env_steps / np.median(rates[steps, "in-process"]) / n_updates
-        acting = np.median(update_ms[steps, "in-process"])
-        bounds[steps] = (acting, per_update - acting, per_update / (per_update - acting))
-    return bounds
-
-
 def uptime():
     return subprocess.run(["uptime"], stdout=subprocess.PIPE,
                           universal_newlines=True).stdout.strip()
@@ -188,38 +192,40 @@ def main():
     print_stack_info()
     learners = {mode: prepare(mode) for mode in ("in-process",) + SYNC_EVERY}
     print("load before:", uptime())
-    rates, update_ms = measure(learners, args.updates, args.rounds)
+    results = measure(learners, args.updates, args.rounds)
     print("load after: ", uptime())
     print_table("CartPole-v1 env steps/s with learning (%i games x %i ticks per update, "
                 "median of %i timings of %i updates, %i cores)"
                 % (N_GAMES, SEQ_LENGTH, args.rounds, args.updates, os.cpu_count()),
                 ["train steps per update", "games played", "env steps/s", "range",
-                 "vs in-process", "ms in update()", "policy lag (updates)"],
-                table_rows(learners, rates, update_ms))
-    for steps, (acting, learning, bound) in overlap_bounds(rates, update_ms,
-                                                            args.updates).items():
-        print("%i train steps: in-process, %.1f ms acting + %.1f ms learning per update; "
-              "hiding the acting entirely would give at most %.2fx" % (steps, acting, learning,
-                                                                       bound))
+                 "vs in-process", "ms in update()", "learner CPU ms", "worker CPU ms",
+                 "env steps/s, free core (est.)", "policy lag (updates)"],
+                table_rows(learners, results))
+    print("CPU ms are per update. The estimate assumes each process has a core of its own: "
+          "72 env steps / max(learner CPU, worker CPU).")
     print("CPU this session gets with 2 busy processes instead of 1: %.2fx (2 = a free core)"
           % second_core_share())
     for mode in SYNC_EVERY:
         learners[mode][0].close()
 
 
-def table_rows(learners, rates, update_ms):
+def table_rows(learners, results):
     rows = []
+    env_steps = N_GAMES * (SEQ_LENGTH - 1)
     for steps in TRAIN_STEPS:
-        base = np.median(rates[steps, "in-process"])
+        base = env_steps / np.median(results[steps, "in-process"]["wall"])
         for mode, (pool, _, _) in learners.items():
-            rate = rates[steps, mode]
+            ms = {name: np.median(values) for name, values in results[steps, mode].items()}
+            rates = [1e3 * env_steps / wall for wall in results[steps, mode]["wall"]]
             name = mode if mode == "in-process" else "1 worker, sync every %i" % mode
             lag = "0" if mode == "in-process" else "%i-%i" % (min(pool.policy_lags[1:]),
                                                             max(pool.policy_lags))
-            rows.append([steps, name, "%.0f" % np.median(rate), "%.0f-%.0f" % (min(rate),
-                                                                             max(rate)),
-                         "%.2f" % (np.median(rate) / base),
-                         "%.1f" % np.median(update_ms[steps, mode]), lag])
+            rows.append([steps, name, "%.0f" % np.median(rates),
+                         "%.0f-%.0f" % (min(rates), max(rates)),
+                         "%.2f" % (np.median(rates) / base / 1e3), "%.1f" % ms["in_update"],
+                         "%.1f" % ms["learner_cpu"], "%.1f" % ms["worker_cpu"],
+                         "%.0f" % (1e3 * env_steps / max(ms["learner_cpu"], ms["worker_cpu"])),
+                         lag])
     return rows
 
 
