@@ -78,7 +78,12 @@ def target_values(hp, qvalues, target_qvalues):
 
 
 def compile_training(hp, agent, pool):
-    """One Adam step of n-step Q-learning on a random batch of stored sessions [batch, tick]."""
+    r"""One Adam step of Q-learning on a random batch of stored sessions ``[batch, tick]``.
+
+    The loss is the Huber loss of :math:`Q(s_t, a_t)` against the n-step
+    reference :math:`R_t = \sum_{k<n} \gamma^k r_{t+k} + \gamma^n V'(s_{t+n})`
+    (``target_values`` gives :math:`V'`), averaged over alive ticks.
+    """
     replay = pool.experience_replay.sample_session_batch(hp.batch_size, replace=True)
     _, _, _, _, (qvalues, target_qvalues) = agent.get_sessions(
         replay, session_length=hp.seq_length, experience_replay=True)
