@@ -18,6 +18,7 @@ uses.
 import ctypes
 import os
 import platform
+import re
 import sys
 
 import agentnet_import_hook
@@ -45,10 +46,21 @@ def _text(library, name):
 def _openblas_facts(path):
     """Version, kernel and threads of the OpenBLAS mapped from ``path``."""
     library = ctypes.CDLL(path)
-    config = _text(library, "openblas_get_config").split()
-    return {"path": path, "version": config[1] if len(config) > 1 else "?",
+    return {"path": path, "version": _version_in(_text(library, "openblas_get_config")),
             "corename": _text(library, "openblas_get_corename"),
             "threads": _symbol(library, "openblas_get_num_threads")()}
+
+
+def _version_in(config):
+    """The first ``major.minor.patch`` word of ``openblas_get_config()``'s text, else "?".
+
+    Builds differ in what comes first ("OpenBLAS 0.3.21 ..." or build options
+    such as "USE64BITINT NO_AFFINITY ..."), so the version is looked for.
+    """
+    for word in config.split():
+        if re.match(r"^\d+\.\d+\.\d+", word):
+            return word
+    return "?"
 
 
 def _owner(path, ldflags):
