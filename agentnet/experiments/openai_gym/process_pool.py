@@ -134,8 +134,16 @@ def _serve(connection, worker_index, spec):
     except (BrokenPipeError, EOFError):
         return
     except Exception:
-        _try_send(connection, _ERROR + traceback.format_exc().encode("utf-8"))
+        _send_traceback(connection)
         sys.exit(1)
+
+
+def _send_traceback(connection):
+    """Send the exception being handled to the learner (waiting for room in the pipe)."""
+    try:
+        connection.send_bytes(_ERROR + traceback.format_exc().encode("utf-8"))
+    except OSError:
+        pass
 
 
 # ------------------------------------------------------------------ shutting down
