@@ -4,7 +4,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 
 import numpy as np
 import psutil
@@ -202,21 +201,42 @@ def test_worker_exception_arrives_with_its_traceback(learner):
     _assert_worker_gone(pool.processes[0])
 
 
-def test_keyboard_interrupt_in_the_learner_shuts_the_workers_down(learner):
-    pool = ProcessEnvPool(learner[0], helpers.build_agent, helpers.make_countdown,
-                          n_games=1, seed=SEED, prefetch=0)
-    timer = threading.Thread(target=helpers.sleep_then_interrupt, args=(0.5,))
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        while True:  # the interrupt lands in an update (they are all this loop does)
-            pool.update(N_STEPS, append=True)
-    timer.join()
-    assert pool.closed
-    _assert_worker_gone(pool.processes[0])
+def _run_learner_script(tmp_path, body):
+    """Run ``body`` as a learner script in a fresh interpreter (killed after 300 s); its stdout."""
+    path = tmp_path / "learner.py"
+    path.write_text(textwrap.dedent(body))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return subprocess.run([sys.executable, str(path)], cwd=root, check=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=root), stdout=subprocess.PIPE,
+                          universal_newlines=True).stdout
+
+
+def test_keyboard_interrupt_in_the_learner_shuts_the_workers_down(tmp_path):
+    # In its own interpreter: a stray SIGINT cannot reach the test session, and a
+    # hang fails the test after the timeout instead of stalling the suite.
+    output = _run_learner_script(tmp_path, """
+        import threading
+        from agentnet.experiments.openai_gym import ProcessEnvPool
+        from tests.experiments import _process_pool_helpers as helpers
+        if __name__ == "__main__":
+            agent = helpers.build_agent()
+            pool = ProcessEnvPool(agent, helpers.build_agent, helpers.make_countdown,
+                                  n_games=1, seed=10, prefetch=0)
+            threading.Thread(target=helpers.sleep_then_interrupt, args=(0.5,)).start()
+            try:
+                while True:  # the interrupt lands in an update (they are all this loop does)
+                    pool.update(6, append=True)
+            except KeyboardInterrupt:
+                print("interrupted", pool.closed, pool.processes[0].pid, flush=True)
+        """)
+    word, closed, pid = output.split()[-3:]
+    assert word == "interrupted" and closed == "True"
+    assert not psutil.pid_exists(int(pid)) or psutil.Process(int(pid)).status() == \
+        psutil.STATUS_ZOMBIE
 
 
 def test_interpreter_exit_shuts_the_workers_down(tmp_path):
-    script = textwrap.dedent("""
+    output = _run_learner_script(tmp_path, """
         from agentnet.experiments.openai_gym import ProcessEnvPool
         from tests.experiments import _process_pool_helpers as helpers
         if __name__ == "__main__":
@@ -225,12 +245,6 @@ def test_interpreter_exit_shuts_the_workers_down(tmp_path):
             pool.update(4)
             print(pool.processes[0].pid, flush=True)
         """)
-    path = tmp_path / "learner.py"
-    path.write_text(script)
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    output = subprocess.run([sys.executable, str(path)], cwd=root, check=True, timeout=300,
-                            env=dict(os.environ, PYTHONPATH=root), stdout=subprocess.PIPE,
-                            universal_newlines=True).stdout
     pid = int(output.split()[-1])
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
