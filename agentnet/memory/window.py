@@ -97,7 +97,8 @@ class WindowAugmentation(MergeLayer):
         values, = new_value_sequences
         size = self.output_shape[1]
         dtype = initial_window.dtype
-        # history[:, K + t] = x_t and history[:, K - 1 - j] = W_{-1}[j], so W_t[k] = history[K + t - k]
+        # history[:, K + t] = x_t and history[:, K - 1 - j] = W_{-1}[j],
+        # so W_t[k] = history[K + t - k]
         history = T.concatenate([initial_window[:, ::-1], T.cast(values, dtype)], axis=1)
         n_ticks = values.shape[1]
         windows = T.stack([history[:, size - k:size - k + n_ticks] for k in range(size)], axis=2)

@@ -53,7 +53,7 @@ def recorded_batch(rng, n_ticks=N_TICKS, with_memory=True):
 
 
 def numpy_windows(observations, initial, alive):
-    """W_t = alive_t * push(x_t, W_{t-1}) (alive 1 everywhere: no zeroing), with W_{-1} = initial."""
+    """W_t = alive_t * push(x_t, W_{t-1}), W_{-1} = initial (alive all ones: no zeroing)."""
     windows, window = [], initial
     for t in range(observations.shape[1]):
         window = np.concatenate([observations[:, t, None], window[:, :-1]], axis=1)
