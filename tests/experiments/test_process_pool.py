@@ -105,6 +105,19 @@ def test_changing_the_segment_length_is_an_error(learner):
     assert not pool.closed
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT raises KeyboardInterrupt, as in a terminal.
+
+    A shell that starts a job in the background (``make test &``, some CI
+    runners) has it ignore SIGINT, and Python then installs no handler.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_interrupt_while_storing_arrives_after_a_whole_segment_is_stored(learner):
     _, _, pool = learner
     seen = []
@@ -215,10 +228,13 @@ def test_keyboard_interrupt_in_the_learner_shuts_the_workers_down(tmp_path):
     # In its own interpreter: a stray SIGINT cannot reach the test session, and a
     # hang fails the test after the timeout instead of stalling the suite.
     output = _run_learner_script(tmp_path, """
+        import signal
         import threading
         from agentnet.experiments.openai_gym import ProcessEnvPool
         from tests.experiments import _process_pool_helpers as helpers
         if __name__ == "__main__":
+            # as in a terminal, even when this test runs as a background job
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             agent = helpers.build_agent()
             pool = ProcessEnvPool(agent, helpers.build_agent, helpers.make_countdown,
                                   n_games=1, seed=10, prefetch=0)
