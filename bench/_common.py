@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-__all__ = ["time_per_call", "compile_timings", "print_table", "emit", "warmup_dot", "run_script",
+__all__ = ["nature_dqn_agent", "compile_dqn_step", "time_per_call", "compile_timings", "print_table", "emit", "warmup_dot", "run_script",
            "run_worker", "print_stack_info"]
 
 
@@ -97,3 +97,40 @@ def run_script(doc, workers, report):
         emit(workers[worker]())
     else:
         report()
+
+
+def nature_dqn_agent(n_actions, epsilon):
+    """Nature-DQN agent on uint8 4x84x84 stacks (scaled inside) with a target network.
+
+    Returns ``(agent, qvalues, target)``.
+    """
+    import theano
+    import theano.tensor as T
+    from lasagne.layers import Conv2DLayer, DenseLayer, InputLayer, NonlinearityLayer
+    from agentnet import Agent
+    from agentnet.resolver import EpsilonGreedyResolver
+    from agentnet.target_network import TargetNetwork
+    frames = InputLayer((None, 4, 84, 84), input_var=T.tensor4("frames", dtype="uint8"))
+    network = NonlinearityLayer(frames, lambda x: T.cast(x, theano.config.floatX) / 255.)
+    for filters, size, stride in ((32, 8, 4), (64, 4, 2), (64, 3, 1)):
+        network = Conv2DLayer(network, filters, size, stride=stride)
+    qvalues = DenseLayer(DenseLayer(network, 512), n_actions, nonlinearity=None)
+    target = TargetNetwork(qvalues)
+    agent = Agent(frames, {}, [qvalues, target.output_layers],
+                  EpsilonGreedyResolver(qvalues, epsilon=epsilon))
+    return agent, qvalues, target
+
+
+def compile_dqn_step(agent, qvalues, replay, n_ticks):
+    """One Adam step (lr 1e-4) of 3-step Q-learning on ``replay``; returns (step, compile s)."""
+    import lasagne
+    import theano
+    from agentnet.learning import qlearning
+    _, _, _, _, (q_seq, target_seq) = agent.get_sessions(replay, n_ticks, experience_replay=True)
+    loss = qlearning.get_elementwise_objective(q_seq, replay.actions[0], replay.rewards,
+                                               replay.is_alive, qvalues_target=target_seq,
+                                               n_steps=3).sum()
+    params = lasagne.layers.get_all_params(qvalues, trainable=True)
+    started = time.perf_counter()
+    step = theano.function([], loss, updates=lasagne.updates.adam(loss, params, 1e-4))
+    return step, time.perf_counter() - started

@@ -12,45 +12,21 @@ import os
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import print_stack_info, print_table  # noqa: E402
+from _common import (compile_dqn_step, nature_dqn_agent, print_stack_info,  # noqa: E402
+                     print_table)
 
 N_GAMES, SEQ_LENGTH, BATCH_SESSIONS, UPDATE_EVERY, ITERATIONS = 8, 5, 8, 4, 30
 
 
 def build():
-    import theano
-    import theano.tensor as T
-    import lasagne
-    from lasagne.layers import Conv2DLayer, DenseLayer, InputLayer, NonlinearityLayer
-    from agentnet import Agent
     from agentnet.experiments.openai_gym.pool import EnvPool
     from agentnet.experiments.openai_gym.wrappers import make_atari
-    from agentnet.learning import qlearning
-    from agentnet.resolver import EpsilonGreedyResolver
-    from agentnet.target_network import TargetNetwork
-    frames = InputLayer((None, 4, 84, 84), input_var=T.tensor4("frames", dtype="uint8"))
-    scaled = NonlinearityLayer(frames, lambda x: T.cast(x, theano.config.floatX) / 255.)
-    conv = Conv2DLayer(scaled, 32, 8, stride=4)
-    conv = Conv2DLayer(conv, 64, 4, stride=2)
-    conv = Conv2DLayer(conv, 64, 3, stride=1)
-    qvalues = DenseLayer(DenseLayer(conv, 512), 4, nonlinearity=None)
-    target = TargetNetwork(qvalues)
-    agent = Agent(frames, {}, [qvalues, target.output_layers],
-                  EpsilonGreedyResolver(qvalues, epsilon=0.5))
+    agent, qvalues, target = nature_dqn_agent(4, epsilon=0.5)
     pool = EnvPool(agent, lambda: make_atari("ALE/Breakout-v5"), n_games=N_GAMES, seed=0)
     replay = pool.experience_replay.sample_session_batch(BATCH_SESSIONS, replace=True)
-    _, _, _, _, (q_seq, target_seq) = agent.get_sessions(replay, SEQ_LENGTH,
-                                                         experience_replay=True)
-    loss = qlearning.get_elementwise_objective(q_seq, replay.actions[0], replay.rewards,
-                                               replay.is_alive, qvalues_target=target_seq,
-                                               n_steps=3).sum()
-    params = lasagne.layers.get_all_params(qvalues, trainable=True)
-    started = time.perf_counter()
-    train = theano.function([], loss, updates=lasagne.updates.adam(loss, params, 1e-4))
-    return pool, train, target, time.perf_counter() - started
+    train, compile_seconds = compile_dqn_step(agent, qvalues, replay, SEQ_LENGTH)
+    return pool, train, target, compile_seconds
 
 
 def rate(pool, learn):

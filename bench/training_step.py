@@ -26,7 +26,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (compile_timings, print_stack_info, print_table, run_script,  # noqa: E402
+from _common import (compile_dqn_step, compile_timings, nature_dqn_agent,  # noqa: E402
+                     print_stack_info, print_table, run_script,
                      run_worker, time_per_call, warmup_dot)
 
 BATCH, TICKS, N_ACTIONS = 32, 10, 2
@@ -71,38 +72,16 @@ def measure():
 
 def build_atari_step():
     """Compiled Nature-DQN training step on a pool of random frames; returns (step, seconds)."""
-    import lasagne
-    import theano
-    import theano.tensor as T
-    from lasagne.layers import Conv2DLayer, DenseLayer, InputLayer, NonlinearityLayer
-    from agentnet import Agent
     from agentnet.environment import SessionPoolEnvironment
-    from agentnet.learning import qlearning
-    from agentnet.resolver import EpsilonGreedyResolver
-    from agentnet.target_network import TargetNetwork
     np.random.seed(0)
-    frames = InputLayer((None, 4, 84, 84), input_var=T.tensor4("frames", dtype="uint8"))
-    network = NonlinearityLayer(frames, lambda x: T.cast(x, theano.config.floatX) / 255.)
-    for filters, size, stride in ((32, 8, 4), (64, 4, 2), (64, 3, 1)):
-        network = Conv2DLayer(network, filters, size, stride=stride)
-    qvalues = DenseLayer(DenseLayer(network, 512), ATARI_ACTIONS, nonlinearity=None)
-    target = TargetNetwork(qvalues)
-    agent = Agent(frames, {}, [qvalues, target.output_layers],
-                  EpsilonGreedyResolver(qvalues, epsilon=0.1))
-    pool = SessionPoolEnvironment(observations=frames, actions=1, agent_memories=[])
+    agent, qvalues, _ = nature_dqn_agent(ATARI_ACTIONS, epsilon=0.1)
+    pool = SessionPoolEnvironment(observations=agent.observation_layers[0], actions=1,
+                                  agent_memories=[])
     shape = (ATARI_SESSIONS, ATARI_TICKS)
     pool.load_sessions([np.random.randint(0, 256, shape + (4, 84, 84)).astype("uint8")],
                        [np.random.randint(0, ATARI_ACTIONS, shape).astype("int32")],
                        np.random.randn(*shape).astype("float32"), np.ones(shape, dtype="uint8"))
-    _, _, _, _, (q_seq, target_seq) = agent.get_sessions(pool, ATARI_TICKS,
-                                                         experience_replay=True)
-    loss = qlearning.get_elementwise_objective(q_seq, pool.actions[0], pool.rewards,
-                                               pool.is_alive, qvalues_target=target_seq,
-                                               n_steps=3).sum()
-    params = lasagne.layers.get_all_params(qvalues, trainable=True)
-    started = time.perf_counter()
-    step = theano.function([], loss, updates=lasagne.updates.adam(loss, params, 1e-4))
-    return step, time.perf_counter() - started
+    return compile_dqn_step(agent, qvalues, pool, ATARI_TICKS)
 
 
 def theano_blas_kernel():
