@@ -15,7 +15,7 @@ from lasagne.layers import DenseLayer, SliceLayer, flatten, reshape
 from ..utils.layers.broadcast import BroadcastLayer, UnbroadcastLayer, UpcastLayer
 from ..utils.layers.dict import DictLayer
 from ..utils.logging import warn
-from ..utils._validation import shape_str
+from ..utils._validation import require_int, shape_str
 
 __all__ = ["AttentionLayer", "DotAttentionLayer", "multihead_attention", "self_attention"]
 
@@ -27,12 +27,6 @@ def _require_ndim(layer, ndim, argument, layout):
     if layer is not None and len(layer.output_shape) != ndim:
         raise ValueError("`%s` must have ndim %i %s, got shape %s"
                          % (argument, ndim, layout, shape_str(layer.output_shape)))
-
-
-def _require_positive_int(value, argument, meaning=""):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-            or value < 1:
-        raise ValueError("`%s` must be an int >= 1%s, got %r" % (argument, meaning, value))
 
 
 def _check_attention_inputs(values, query, keys, mask):
@@ -235,10 +229,10 @@ def multihead_attention(input_sequence, query, key_sequence=None, mask_input=Non
         ``'attn'`` [batch, value_size * num_heads] (unit ``v * num_heads + h``
         is head ``h``) and ``'probs'`` [batch, num_heads, seq].
     """
-    _require_positive_int(num_heads, "num_heads")
+    require_int(num_heads, "num_heads")
     for argument, size in (("key_size", key_size), ("value_size", value_size)):
         if size is not None:
-            _require_positive_int(size, argument, " (units per head)")
+            require_int(size, argument, meaning=" (units per head)")
     keys = key_sequence if key_sequence is not None else input_sequence
     _check_attention_inputs(input_sequence, query, keys, mask_input)
     key_size = key_size or keys.output_shape[2]

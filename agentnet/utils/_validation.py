@@ -2,10 +2,13 @@
 import difflib
 import functools
 import inspect
+import numbers
 
 import lasagne
+import numpy as np
 
-__all__ = ["suggest_keywords", "unknown_keyword_message", "require_layer", "require_input_layer", "shape_str"]
+__all__ = ["suggest_keywords", "unknown_keyword_message", "require_layer", "require_input_layer",
+           "shape_str", "require_int", "require_real", "require_probability", "require_dtype"]
 
 
 def shape_str(shape):
@@ -60,3 +63,73 @@ def require_input_layer(value, argument):
                         % (argument, type(value).__name__,
                            " named %r" % value.name if getattr(value, "name", None) else ""))
     return value
+
+
+def _is_int(value):
+    return isinstance(value, (numbers.Integral, np.integer)) \
+        and not isinstance(value, (bool, np.bool_))
+
+
+def require_int(value, argument, minimum=1, meaning=""):
+    """Return ``int(value)``; raise unless it is an integer ``>= minimum``.
+
+    Booleans are refused (``True`` is an int to Python, never a count to a user).
+    ``meaning`` is appended to the message, e.g. ``" (ticks per session)"``.
+    """
+    if not _is_int(value):
+        raise TypeError("`%s` must be an int >= %i%s, got %r (%s)"
+                        % (argument, minimum, meaning, value, type(value).__name__))
+    if value < minimum:
+        raise ValueError("`%s` must be an int >= %i%s, got %r" % (argument, minimum, meaning, value))
+    return int(value)
+
+
+def _bound_text(low, high, low_open, high_open):
+    left = "(" if low_open or low is None else "["
+    right = ")" if high_open or high is None else "]"
+    return "in %s%s, %s%s" % (left, "-inf" if low is None else low,
+                              "inf" if high is None else high, right)
+
+
+def _within(value, low, high, low_open, high_open):
+    above = low is None or (value > low if low_open else value >= low)
+    below = high is None or (value < high if high_open else value <= high)
+    return above and below
+
+
+def require_real(value, argument, low=None, high=None, low_open=False, high_open=False):
+    """Return ``float(value)``; raise unless it is a finite real number in the interval.
+
+    The interval is :math:`[low, high]`, with either end open when ``low_open`` /
+    ``high_open`` and unbounded when None. NaN and infinities are refused.
+    """
+    bounds = _bound_text(low, high, low_open, high_open)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError("`%s` must be a real number %s, got %r (%s)"
+                        % (argument, bounds, value, type(value).__name__))
+    if not np.isfinite(value) or not _within(value, low, high, low_open, high_open):
+        raise ValueError("`%s` must be a finite real number %s, got %r" % (argument, bounds, value))
+    return float(value)
+
+
+def require_probability(value, argument):
+    """Return ``float(value)``; raise unless it is a real number in :math:`[0, 1]`."""
+    return require_real(value, argument, 0, 1)
+
+
+def require_dtype(value, argument, kind=None):
+    """Return the dtype name of ``value``; raise unless numpy understands it.
+
+    ``kind`` restricts the family: ``"int"`` (signed or unsigned integers),
+    ``"float"`` or None (any).
+    """
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        raise TypeError("`%s` must be a dtype name such as 'int32' or 'float32', got %r"
+                        % (argument, value)) from None
+    families = {"int": "iu", "float": "f"}
+    if kind is not None and dtype.kind not in families[kind]:
+        raise ValueError("`%s` must be a%s %s dtype, got %r"
+                         % (argument, "n" if kind == "int" else "", kind, value))
+    return dtype.name

@@ -197,24 +197,29 @@ def test_attention_over_an_image():
      r"`mask_input` \(None, 6\) must have the same sequence length"),
     (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=0),
      "`num_heads` must be an int >= 1, got 0"),
-    (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=2.5),
-     "`num_heads` must be an int >= 1, got 2.5"),
     (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=2,
                                  key_size=0),
      r"`key_size` must be an int >= 1 \(units per head\), got 0"),
-    (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=2,
-                                 value_size=1.5),
-     r"`value_size` must be an int >= 1 \(units per head\), got 1.5"),
     (lambda: multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), num_heads=2,
                                  mask_input=InputLayer((None, 4))),
      r"`mask_input` \(None, 4\) must have the same sequence length"),
     (lambda: self_attention(InputLayer((None, 5))), r"`incoming` must have ndim 3"),
 ], ids=["seq-length", "mask-shape", "query-ndim", "values-ndim", "dot-mask-ndim",
-        "dot-mask-length", "heads", "heads-float", "key-size", "value-size", "multihead-mask",
+        "dot-mask-length", "heads", "key-size", "multihead-mask",
         "self-attention"])
 def test_bad_input(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"num_heads": 2.5}, r"`num_heads` must be an int >= 1, got 2.5 \(float\)"),
+    ({"num_heads": 2, "value_size": 1.5},
+     r"`value_size` must be an int >= 1 \(units per head\), got 1.5 \(float\)"),
+], ids=["heads-float", "value-size-float"])
+def test_non_integer_sizes_raise_type_error(kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        multihead_attention(InputLayer((None, 5, 4)), InputLayer((None, 3)), **kwargs)
 
 
 def test_dot_attention_names_both_widths_when_it_projects_the_query():

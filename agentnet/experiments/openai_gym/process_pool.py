@@ -40,6 +40,7 @@ from collections import deque
 import numpy as np
 
 from ...environment.session_pool import SessionPoolEnvironment
+from ...utils._validation import require_int
 from .game_worker import (GameWorker, reference_of, resolve_reference, variables_to_bytes,
                           weights_to_bytes)
 from ._sessions import concatenate_sessions, sessions_from_bytes, store_sessions
@@ -203,12 +204,6 @@ def _exit_description(exitcode):
 
 # ------------------------------------------------------------------ arguments
 
-def _check_positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError("`%s` must be an int >= %i, got %r" % (name, minimum, value))
-    return int(value)
-
-
 def _worker_specs(agent_builder, make_env, n_games, n_workers, seed, vector_env,
                   sync_variables):
     """Plain data (str, int, None) that each worker process is started with."""
@@ -295,10 +290,10 @@ class ProcessEnvPool(object):
         if start_method not in ("spawn", "forkserver"):
             raise ValueError("`start_method` must be 'spawn' or 'forkserver', got %r"
                              % (start_method,))
-        self.n_games = _check_positive_int(n_games, "n_games")
-        self.n_workers = _check_positive_int(n_workers, "n_workers")
-        self.sync_every = _check_positive_int(sync_every, "sync_every")
-        self.prefetch = _check_positive_int(prefetch, "prefetch", minimum=0)
+        self.n_games = require_int(n_games, "n_games")
+        self.n_workers = require_int(n_workers, "n_workers")
+        self.sync_every = require_int(sync_every, "sync_every")
+        self.prefetch = require_int(prefetch, "prefetch", minimum=0)
         specs = _worker_specs(agent_builder, make_env, self.n_games, self.n_workers, seed,
                               vector_env, sync_variables)
         self.agent, self.make_env, self.max_size, self.seed = agent, make_env, max_size, seed
@@ -456,7 +451,7 @@ class ProcessEnvPool(object):
             the pool is closed.
         """
         self._require_open()
-        segment = (_check_positive_int(n_steps, "n_steps"), bool(add_last_observation))
+        segment = (require_int(n_steps, "n_steps"), bool(add_last_observation))
         self._check_segment(segment)
         received = self._guarded(lambda: self._exchange(segment))
         _holding_back_sigint(lambda: self._store(received, append, max_size, preprocess))
