@@ -1,8 +1,13 @@
-"""Sphinx configuration. Builds offline: no intersphinx, no downloads."""
+"""Sphinx configuration. Builds and renders offline: no intersphinx, no downloads, no CDN.
+
+MathJax ships with the build (``sphinx-mathjax-offline``); ``_ext/offline_check.py``
+fails the build if a page still loads an asset from another host.
+"""
 import os
 import sys
 
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("_ext"))
 
 project = "AgentNet"
 author = "AgentNet contributors"
@@ -15,6 +20,8 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "sphinx.ext.coverage",
+    "sphinx-mathjax-offline",
+    "offline_check",
 ]
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
@@ -22,7 +29,8 @@ napoleon_use_rtype = False
 autodoc_member_order = "bysource"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 nitpicky = False
-html_theme = "alabaster"
+html_theme = "furo"
+html_title = "AgentNet %s" % release
 exclude_patterns = ["_build"]
 coverage_show_missing_items = True
 coverage_statistics_to_stdout = False
