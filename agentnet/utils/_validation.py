@@ -6,9 +6,11 @@ import numbers
 
 import lasagne
 import numpy as np
+import theano
 
 __all__ = ["suggest_keywords", "unknown_keyword_message", "require_layer", "require_input_layer",
-           "shape_str", "require_int", "require_real", "require_probability", "require_dtype"]
+           "shape_str", "require_int", "require_int_or_symbolic", "require_real",
+           "require_probability", "require_dtype"]
 
 
 def shape_str(shape):
@@ -82,6 +84,21 @@ def require_int(value, argument, minimum=1, meaning=""):
     if value < minimum:
         raise ValueError("`%s` must be an int >= %i%s, got %r" % (argument, minimum, meaning, value))
     return int(value)
+
+
+def require_int_or_symbolic(value, argument, minimum=1, meaning=""):
+    """Return ``value``: an integer ``>= minimum`` (see :func:`require_int`) or a Theano int scalar.
+
+    A symbolic size (e.g. ``n_steps`` of a ``theano.scan`` loop) is only known
+    at run time: its type is checked, its value is not.
+    """
+    if isinstance(value, theano.Variable):
+        ndim, dtype = getattr(value, "ndim", None), str(getattr(value, "dtype", ""))
+        if ndim != 0 or not dtype.startswith(("int", "uint")):
+            raise TypeError("`%s` must be an int >= %i%s or a symbolic integer scalar, got a "
+                            "symbolic %s of ndim %s" % (argument, minimum, meaning, dtype, ndim))
+        return value
+    return require_int(value, argument, minimum, meaning)
 
 
 def _bound_text(low, high, low_open, high_open):
