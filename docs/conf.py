@@ -9,10 +9,12 @@ import sys
 sys.path.insert(0, os.path.abspath(".."))
 sys.path.insert(0, os.path.abspath("_ext"))
 
+import agentnet  # noqa: E402
+
 project = "AgentNet"
 author = "AgentNet contributors"
 copyright = "2026, AgentNet contributors"
-release = "0.10.6"
+release = agentnet.__version__  # the one source of the version; setup.py reads it too
 
 extensions = [
     "sphinx.ext.autodoc",
