@@ -46,6 +46,13 @@ class BuildPyWithStartupFile(build_py):
         return outputs + [os.path.join(self.build_lib, STARTUP_FILE)]
 
 
+#: ``pip install agentnet[atari]`` etc.; pins match requirements-dev.txt, which ``make`` uses.
+GYM = ["gymnasium>=1.4,<1.5"]
+ATARI = GYM + ["ale-py>=0.12,<0.13", "opencv-python-headless==4.11.0.86"]
+NOTEBOOKS = ["nbclient>=0.10,<1", "ipykernel>=6.29,<8", "tqdm>=4.66,<5", "matplotlib>=3.7,<3.11"]
+EXTRAS = {"gym": GYM, "atari": ATARI, "notebooks": NOTEBOOKS,
+          "all": sorted(set(ATARI + NOTEBOOKS))}
+
 with open(os.path.join(HERE, "README.md")) as readme:
     LONG_DESCRIPTION = readme.read()
 
@@ -69,6 +76,7 @@ setup(
         "six",
         "setuptools<82",
     ],
+    extras_require=EXTRAS,
     classifiers=[
         "License :: OSI Approved :: MIT License",
         "Programming Language :: Python :: 3.10",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Print the path of a working Python 3.10 interpreter, or explain how to get one.
 # Order: $PYTHON (explicit override), python3.10 on PATH, pyenv's 3.10.x,
-# then the usual system locations. A candidate counts only if it runs.
+# the usual system locations, then uv's managed Pythons. A candidate counts only if it runs.
 set -u
 
 is_python310() {
@@ -24,6 +24,9 @@ for dir in $(ls -d "$pyenv_root"/versions/3.10.* 2>/dev/null | sort -t. -k3 -n -
     candidates+=("$dir/bin/python3.10")
 done
 candidates+=(/usr/bin/python3.10 /usr/local/bin/python3.10 /opt/python3.10/bin/python3.10)
+if command -v uv >/dev/null 2>&1; then
+    uv_python=$(uv python find 3.10 2>/dev/null) && candidates+=("$uv_python")
+fi
 
 for candidate in "${candidates[@]}"; do
     if is_python310 "$candidate"; then
@@ -34,9 +37,13 @@ done
 
 cat >&2 <<'MSG'
 No Python 3.10 interpreter was found (Theano 1.0.5's scan needs Python <= 3.10).
-Get one, then run make again (or point to it with: make test PYTHON=/path/to/python3.10):
+Python 3.10 reached its end of life in October 2026; current distributions ship 3.12+.
+Any of these works; then run make again (it finds uv's and pyenv's Pythons by itself, or
+point to one with: make test PYTHON=/path/to/python3.10):
+  - uv:      curl -LsSf https://astral.sh/uv/install.sh | sh && uv python install 3.10
   - pyenv:   pyenv install 3.10
-  - uv:      uv python install 3.10
-  - Ubuntu:  apt-get install python3.10 python3.10-venv  (deadsnakes PPA on newer releases)
+  - Debian/Ubuntu: apt-get install python3.10 python3.10-venv (deadsnakes PPA on Ubuntu)
+  - a container, no local Python needed (see Dockerfile):
+        docker build -t agentnet . && docker run --rm agentnet make test
 MSG
 exit 1
