@@ -18,10 +18,12 @@ def warn(message="Hello, world!", verbosity_level=1, **kwargs):
         1 for essential warnings, 2 for chatty hints. Nothing is emitted when
         ``agentnet.config.verbose < verbosity_level``.
     **kwargs
-        Passed to :func:`warnings.warn` (e.g. ``category``, ``stacklevel``).
+        Passed to :func:`warnings.warn` (e.g. ``category``). ``stacklevel``
+        defaults to the user's line: the first caller outside agentnet (and
+        outside Python's import machinery, for warnings at import time).
     """
     if config.verbose >= verbosity_level:
-        kwargs.setdefault("stacklevel", 2)
+        kwargs.setdefault("stacklevel", user_stacklevel())
         warnings.warn("[Verbose>=%s] %s" % (verbosity_level, message), **kwargs)
 
 
@@ -30,12 +32,27 @@ def user_stacklevel():
 
     Counted from the function that calls this one (level 1), so a warning
     raised deep inside the library names the user's line, however many
-    agentnet functions and decorators lie in between.
+    agentnet functions and decorators lie in between. Frames of Python's
+    import machinery are passed over without being counted, as
+    :func:`warnings.warn` itself does, so a warning emitted while an agentnet
+    module is imported names the user's ``import`` line.
     """
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "agentnet":
-        frame, level = frame.f_back, level + 1
+    while frame is not None and _is_library_frame(frame):
+        frame = frame.f_back
+        if frame is not None and not _is_import_machinery(frame):
+            level += 1
     return level
+
+
+def _is_import_machinery(frame):
+    filename = frame.f_code.co_filename
+    return "importlib" in filename and "_bootstrap" in filename
+
+
+def _is_library_frame(frame):
+    module = frame.f_globals.get("__name__", "")
+    return module.split(".")[0] == "agentnet" or _is_import_machinery(frame)
 
 
 class deprecated(object):
@@ -61,6 +78,6 @@ class deprecated(object):
 
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            warn(message, category=DeprecationWarning, stacklevel=3)
+            warn(message, category=DeprecationWarning)
             return function(*args, **kwargs)
         return wrapper

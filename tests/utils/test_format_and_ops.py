@@ -1,4 +1,5 @@
 """Format helpers, tensor ops, gradient helpers, shared variables, logging, config, deprecated."""
+import importlib.util
 import warnings
 from collections import OrderedDict
 
@@ -281,3 +282,36 @@ def test_deprecated_warns_and_calls_through(verbosity):
     assert "Use" not in str(caught[0].message)
     assert old_thing.__name__ == "old_thing" and old_thing.__doc__ == "Old docs."
     assert old_thing.__dict__["extra"] == "kept"
+
+
+def _call_through_library(function):
+    """Call ``function`` from a frame that belongs to an agentnet module (as library code does)."""
+    namespace = {"__name__": "agentnet.fake_module", "function": function}
+    exec(compile("def library_call():\n    return function()\n", "agentnet/fake_module.py",
+                 "exec"), namespace)
+    return namespace["library_call"]()
+
+
+def test_warn_names_the_users_line_through_library_frames(verbosity):
+    verbosity(1)
+    with pytest.warns(UserWarning, match="from deep inside") as caught:
+        _call_through_library(lambda: _call_through_library(lambda: warn("from deep inside")))
+    assert caught[0].filename == __file__
+
+
+def test_deprecated_names_the_callers_line(verbosity):
+    verbosity(1)
+    old = deprecated("new")(lambda: 1)
+    with pytest.warns(DeprecationWarning) as caught:
+        old()
+    assert caught[0].filename == __file__
+
+
+def test_warning_at_import_time_names_the_import_line(verbosity, tmp_path):
+    verbosity(1)
+    source = tmp_path / "noisy.py"
+    source.write_text("from agentnet.utils.logging import warn\nwarn('imported')\n")
+    spec = importlib.util.spec_from_file_location("agentnet.noisy_probe", source)
+    with pytest.warns(UserWarning, match="imported") as caught:
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert caught[0].filename == __file__
