@@ -10,7 +10,7 @@ import theano
 
 __all__ = ["suggest_keywords", "unknown_keyword_message", "require_layer", "require_input_layer",
            "shape_str", "require_int", "require_int_or_symbolic", "require_real",
-           "require_probability", "require_dtype"]
+           "require_probability", "require_dtype", "require_bool", "require_callable"]
 
 
 def shape_str(shape):
@@ -150,3 +150,23 @@ def require_dtype(value, argument, kind=None):
         raise ValueError("`%s` must be a%s %s dtype, got %r"
                          % (argument, "n" if kind == "int" else "", kind, value))
     return dtype.name
+
+
+def require_bool(value, argument):
+    """Return ``bool(value)``; raise ``TypeError`` unless it is a bool (or an int 0 or 1).
+
+    Ints 0 and 1 pass because scripts written for the original AgentNet pass
+    them as flags; a string such as ``"False"`` would silently be true.
+    """
+    if isinstance(value, (bool, np.bool_)) or (_is_int(value) and value in (0, 1)):
+        return bool(value)
+    raise TypeError("`%s` must be True or False, got %r (%s)"
+                    % (argument, value, type(value).__name__))
+
+
+def require_callable(value, argument):
+    """Return ``value``; raise ``TypeError`` unless it can be called."""
+    if not callable(value):
+        raise TypeError("`%s` must be callable, got %r (%s)"
+                        % (argument, value, type(value).__name__))
+    return value
