@@ -78,12 +78,14 @@ def evaluate(react, make_env, n_episodes=1, initial_memories=(), t_max=10000, se
 
     Parameters
     ----------
-    react, initial_memories, t_max
+    react : callable
         As in :func:`play_episode`.
     make_env : callable
         ``make_env() -> gymnasium.Env``; one environment plays every episode
         and is closed at the end.
     n_episodes : int
+    initial_memories, t_max
+        As in :func:`play_episode`.
     seed : int or None
         Episode ``i`` is reset with ``seed + i`` (unseeded when None).
 

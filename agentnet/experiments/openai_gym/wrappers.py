@@ -24,10 +24,13 @@ def make_atari(game="ALE/Breakout-v5", frame_skip=4, screen_size=84, stack=4,
     game : str
         An ``ALE/...`` gymnasium id; the emulator's own frame skip is turned
         off (``frameskip=1``) since ``AtariPreprocessing`` skips frames.
-    frame_skip, screen_size, terminal_on_life_loss, noop_max
+    frame_skip, screen_size : int
         For ``gymnasium.wrappers.AtariPreprocessing``.
     stack : int
         Frames per observation (``FrameStackObservation``).
+    terminal_on_life_loss : bool
+    noop_max : int
+        For ``gymnasium.wrappers.AtariPreprocessing``.
     fire_reset : bool
         Press FIRE at the start of every life (:class:`FireAtLifeStart`), for
         games such as Breakout that wait for it before the ball is served.
