@@ -178,9 +178,12 @@ def test_cells_equal_lasagne_layers_with_the_same_weights(kind):
         theirs_p.set_value(ours_p.get_value())
     f = theano.function([sequence.input_var], [get_output(rec[target]), get_output(theirs)])
     got, want = f(_random(B, 9, N_IN))
-    # Lasagne 0.1's LSTMLayer itself strays ~1e-5 from an exact numpy loop in float64 (ours
-    # matches numpy to round-off, see the 7-tick test), hence the absolute tolerance.
-    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
+    # np.allclose's defaults: Lasagne 0.1's LSTMLayer added the output-gate peephole after the
+    # gate's sigmoid (Lasagne issue #448); the backport installed by agentnet gives Lasagne
+    # master's o = sigmoid(z_o + w_co * c'), so both compute the same maths. float32 round-off
+    # of the two summation orders (stacked vs per-controller products) needs a wider margin.
+    tolerance = {} if floatX == "float64" else {"rtol": 1e-4, "atol": 1e-6}
+    assert np.allclose(got, want, **tolerance), np.abs(got - want).max()
 
 
 @pytest.mark.parametrize("build, message", [
