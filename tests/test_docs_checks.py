@@ -9,6 +9,7 @@ import pytest
 
 sphinx_application = pytest.importorskip("sphinx.application")
 from sphinx.errors import ExtensionError  # noqa: E402
+from sphinx.util.docutils import docutils_namespace  # noqa: E402
 
 DOCS_EXTENSIONS = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, "docs",
                                                "_ext"))
@@ -43,10 +44,11 @@ def _build(tmp_path, extensions, extra_conf="", index=PLAIN_INDEX):
                                     % (DOCS_EXTENSIONS, str(tmp_path), extensions, extra_conf))
     (source / "index.rst").write_text(index)
     warnings = io.StringIO()
-    app = sphinx_application.Sphinx(str(source), str(source), str(tmp_path / "html"),
-                                    str(tmp_path / "doctrees"), "html", status=None,
-                                    warning=warnings, freshenv=True, warningiserror=True)
-    app.build()
+    with docutils_namespace():  # each build registers its node classes afresh
+        app = sphinx_application.Sphinx(str(source), str(source), str(tmp_path / "html"),
+                                        str(tmp_path / "doctrees"), "html", status=None,
+                                        warning=warnings, freshenv=True, warningiserror=True)
+        app.build()
     return app.statuscode, warnings.getvalue()
 
 
@@ -112,4 +114,5 @@ def test_build_fails_on_a_parameters_section_that_disagrees(tmp_path):
 
 
 def test_build_passes_when_parameters_agree(tmp_path):
-    assert _document_function(tmp_path, "x : float\nfactor : float\n") == (0, "")
+    status, warnings = _document_function(tmp_path, "x : float\nfactor : float\n")
+    assert (status, warnings) == (0, ""), warnings[:2000]
