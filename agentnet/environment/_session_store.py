@@ -9,7 +9,7 @@ import numpy as np
 
 from ..utils._validation import shape_str
 
-__all__ = ["FieldSpec", "SessionStore", "available_memory_bytes"]
+__all__ = ["FieldSpec", "SessionStore", "ActionIds", "Flags", "available_memory_bytes"]
 
 
 def available_memory_bytes():
@@ -24,18 +24,58 @@ def available_memory_bytes():
     return None
 
 
+def _first_offender(array, bad):
+    """``(value, index)`` of the first True entry of the mask ``bad``."""
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return array[index].item(), index
+
+
+class Flags(object):
+    """Values check of flags (``is_alive``, ``is_truncated``): every value is 0 or 1.
+
+    Flags of any numeric dtype are accepted: 0 and 1 survive the cast to uint8.
+    """
+    any_dtype = True
+
+    def __call__(self, array):
+        bad = (array != 0) & (array != 1)
+        if not bad.any():
+            return None
+        return "values must be 0 or 1, got %r at index %s" % _first_offender(array, bad)
+
+
+class ActionIds(object):
+    """Values check of discrete actions: integer ids in :math:`[0, n_{actions})`."""
+    any_dtype = False
+
+    def __init__(self, n_actions):
+        self.n_actions = n_actions
+
+    def __call__(self, array):
+        if array.dtype.kind not in "iu" or array.size == 0 \
+                or (array.min() >= 0 and array.max() < self.n_actions):
+            return None
+        bad = (array < 0) | (array >= self.n_actions)
+        return ("values must be action ids in [0, %i), got %r at index %s"
+                % ((self.n_actions,) + _first_offender(array, bad)))
+
+
 class FieldSpec(object):
     """Name, dtype and per-tick (or per-session) shape of one stored field.
 
     ``unit_shape`` entries may be None until the first sessions arrive;
     ``has_time`` says whether the field has a tick axis after the session axis.
+    ``values`` checks the content of numeric arrays (:class:`Flags`,
+    :class:`ActionIds`: ``array -> message or None``); its ``any_dtype`` says
+    whether the dtype's kind may then differ from the stored one.
     """
 
-    def __init__(self, name, unit_shape, dtype, has_time=True):
+    def __init__(self, name, unit_shape, dtype, has_time=True, values=None):
         self.name = name
         self.unit_shape = tuple(unit_shape)
         self.dtype = np.dtype(dtype)
         self.has_time = has_time
+        self.values = values
 
     def complete(self):
         return None not in self.unit_shape
@@ -43,7 +83,8 @@ class FieldSpec(object):
     def check(self, array, session_length):
         """Validate one appended array; fills unknown dims. Returns it in the stored dtype."""
         array = np.asarray(array)
-        lead = (array.shape[0], session_length) if self.has_time else (array.shape[0],)
+        n_sessions = array.shape[0] if array.ndim else None
+        lead = (n_sessions, session_length) if self.has_time else (n_sessions,)
         layout = "[sessions, ticks, *%s]" if self.has_time else "[sessions, *%s]"
         expected = lead + self.unit_shape
         if array.ndim != len(expected) or any(e is not None and e != g
@@ -51,11 +92,19 @@ class FieldSpec(object):
             raise ValueError("`%s` must have shape %s %s, got %s"
                              % (self.name, layout % shape_str(self.unit_shape),
                                 shape_str(expected), shape_str(array.shape)))
-        if not np.can_cast(array.dtype, self.dtype, casting="same_kind"):
-            raise ValueError("`%s` has dtype %s but the pool stores %s; convert explicitly"
-                             % (self.name, array.dtype, self.dtype))
+        self._check_content(array)
         self.unit_shape = array.shape[len(lead):]
         return array.astype(self.dtype, copy=False)
+
+    def _check_content(self, array):
+        checked = self.values is not None and array.dtype.kind in "biuf"
+        message = self.values(array) if checked else None
+        if message is not None:
+            raise ValueError("`%s` %s" % (self.name, message))
+        if not (checked and self.values.any_dtype) \
+                and not np.can_cast(array.dtype, self.dtype, casting="same_kind"):
+            raise ValueError("`%s` has dtype %s but the pool stores %s; convert explicitly"
+                             % (self.name, array.dtype, self.dtype))
 
     def bytes_per_session(self, session_length):
         ticks = session_length if self.has_time else 1
@@ -98,11 +147,12 @@ class SessionStore(object):
             raise ValueError("the pool stores sessions of %i ticks; got sessions of %i ticks "
                              "(sessions of another length are not supported: pad them with "
                              "is_alive = 0)" % (self.session_length, session_length))
-        sizes = {np.shape(a)[0] for a in arrays}
+        checked = [spec.check(a, session_length) for spec, a in zip(self.specs, arrays)]
+        sizes = {a.shape[0] for a in checked}
         if len(sizes) != 1:
             raise ValueError("all fields must hold the same number of sessions, got %s"
                              % sorted(sizes))
-        return [spec.check(a, session_length) for spec, a in zip(self.specs, arrays)]
+        return checked
 
     def reset(self, arrays, session_length, capacity=None):
         """Replace everything by ``arrays`` (validated); capacity at least their count."""
@@ -115,8 +165,6 @@ class SessionStore(object):
 
     def append(self, arrays, session_length, max_pool_size=None):
         """Append validated new sessions, keeping at most ``max_pool_size`` (the newest)."""
-        if max_pool_size is not None and max_pool_size < 1:
-            raise ValueError("`max_pool_size` must be a positive int, got %r" % (max_pool_size,))
         n_new = np.shape(arrays[0])[0]
         if max_pool_size is not None and n_new > max_pool_size:
             arrays = [a[-max_pool_size:] for a in arrays]

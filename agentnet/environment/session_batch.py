@@ -48,6 +48,7 @@ class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
         self._check_ndims()
         self.rewards = rewards
         self.is_alive = is_alive
+        self._pool = None
         if preceding_agent_memories is not None:
             self.preceding_agent_memories = check_list(preceding_agent_memories)
         self.padded_observations = [T.concatenate([obs, T.zeros_like(obs[:, :1])], axis=1)
@@ -71,6 +72,15 @@ class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
                 if tensor.ndim != len(shape) + 2:
                     raise ValueError("`%s` must have ndim %i [batch, tick, *%s], got ndim %i"
                                      % (argument, len(shape) + 2, shape, tensor.ndim))
+
+    def _check_session_length(self, session_length):
+        """Replay of ``session_length`` ticks: a batch drawn from a pool asks the pool.
+
+        Tensors carry no static length, so a batch of arbitrary tensors
+        cannot be checked.
+        """
+        if self._pool is not None:
+            self._pool._check_session_length(session_length)
 
     def get_action_results(self, last_states, actions, **kwargs):
         """Active use: the state is the tick ``t``; returns ``t + 1`` and the stored observations."""

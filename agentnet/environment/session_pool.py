@@ -10,12 +10,13 @@ from theano.tensor.opt import Assert
 from theano.tensor.shared_randomstreams import RandomStreams
 
 from ..objective.base import BaseObjective
+from ..resolver.base import BaseResolver
 from ..utils.format import check_list
 from ..utils.layers.helpers import get_layer_dtype
 from ..utils.logging import warn
-from ..utils._runtime_check import runtime_check
-from ..utils._validation import suggest_keywords
-from ._session_store import FieldSpec, SessionStore
+from ..utils._validation import (require_dtype, require_int, require_int_or_symbolic,
+                                 suggest_keywords)
+from ._session_store import ActionIds, FieldSpec, Flags, SessionStore
 from .base import BaseEnvironment
 from .session_batch import SessionBatchEnvironment, replay_action_results
 
@@ -23,35 +24,51 @@ __all__ = ["SessionPoolEnvironment"]
 
 
 def _storage_dtype(layer):
-    """An InputLayer stores its variable's dtype (uint8 frames stay uint8), others their dtype."""
-    if isinstance(layer, InputLayer) and layer.input_var is not None:
+    """The dtype a layer's values are stored in.
+
+    A declared ``output_dtype`` decides, as the original's ``get_layer_dtype``;
+    an ``InputLayer`` without one stores its variable's dtype (uint8 frames
+    stay uint8), any other layer floatX.
+    """
+    if getattr(layer, "output_dtype", None) is None and isinstance(layer, InputLayer) \
+            and layer.input_var is not None:
         return layer.input_var.dtype
     return get_layer_dtype(layer)
+
+
+def resolver_n_actions(layer):
+    """How many actions a resolver chooses from (its scores' last axis), else None."""
+    n_actions = layer.input_shape[-1] if isinstance(layer, BaseResolver) else None
+    return n_actions if isinstance(n_actions, int) else None
+
+
+def _action_ids(layer, dtype):
+    """:class:`ActionIds` check for a resolver over a known number of actions, else None."""
+    n_actions = resolver_n_actions(layer)
+    if n_actions is not None and np.dtype(dtype).kind in "iu":
+        return ActionIds(n_actions)
+    return None
+
+
+def _layer_spec(kind, i, layer, has_time):
+    if not isinstance(layer, Layer):
+        raise TypeError("`%s` must be an int, a list of layers or a dict keyed by layers, "
+                        "got %s" % (kind, type(layer).__name__))
+    dtype = _storage_dtype(layer)
+    values = _action_ids(layer, dtype) if kind == "actions" else None
+    return FieldSpec("%s[%i]" % (kind, i), layer.output_shape[1:], dtype, has_time, values)
 
 
 def _field_specs(argument, kind, default_dtype, has_time):
     """FieldSpecs from an int count, a list of layers or a dict keyed by layers."""
     if isinstance(argument, dict):
         argument = list(argument.keys())
-    if isinstance(argument, int):
+    if isinstance(argument, (numbers.Integral, np.integer)):
+        count = require_int(argument, kind, minimum=0, meaning=" (how many are stored)")
         unit = (None,) if kind in ("observations", "agent_memories") else ()
         return [FieldSpec("%s[%i]" % (kind, i), unit, default_dtype, has_time)
-                for i in range(argument)]
-    specs = []
-    for i, layer in enumerate(check_list(argument)):
-        if not isinstance(layer, Layer):
-            raise TypeError("`%s` must be an int, a list of layers or a dict keyed by layers, "
-                            "got %s" % (kind, type(layer).__name__))
-        specs.append(FieldSpec("%s[%i]" % (kind, i), layer.output_shape[1:],
-                               _storage_dtype(layer), has_time))
-    return specs
-
-
-def _too_many_without_replacement(n_samples, pool_size):
-    if n_samples <= pool_size:
-        return None
-    return ("cannot sample %i sessions without replacement from a pool of %i sessions: pass "
-            "replace=True or a smaller max_n_samples" % (n_samples, pool_size))
+                for i in range(count)]
+    return [_layer_spec(kind, i, layer, has_time) for i, layer in enumerate(check_list(argument))]
 
 
 def _empty(spec):
@@ -71,16 +88,20 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
 
     Parameters
     ----------
-    observations, actions : int or list of layers
+    observations, actions : int >= 0 or list of layers
         The agent's observation and action layers (their per-tick shapes and
-        dtypes define the storage; an ``InputLayer`` with a uint8 variable
-        stores uint8), or how many there are (then 1-D float observations and
-        scalar ``default_action_dtype`` actions).
-    agent_memories : int, list of layers or dict keyed by layers
+        dtypes define the storage), or how many there are (then 1-D float
+        observations and scalar ``default_action_dtype`` actions). A layer's
+        declared ``output_dtype`` is its stored dtype, as in the original; an
+        ``InputLayer`` without one stores its variable's dtype (a uint8
+        variable stores uint8). Actions of a resolver over ``n_actions``
+        scores must be ids in :math:`[0, n_{actions})`.
+    agent_memories : int >= 0, list of layers or dict keyed by layers
         The memories recorded before each session's first tick (e.g.
         ``agent.agent_states``); ``[]`` for a memoryless agent.
     default_action_dtype : str
-    rng_seed : int
+        A numpy dtype name.
+    rng_seed : int >= 0
         Seed of the sampling random stream.
 
     Notes
@@ -97,9 +118,11 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
       change kind (e.g. float frames into a uint8 pool), or whose length
       differs from the stored sessions raises ``ValueError`` (the original
       silently replaced the whole pool);
-    * :meth:`sample_session_batch` without replacement raises ``ValueError``
-      when asked for more sessions than the pool holds (the original
-      silently returned the whole pool, a smaller batch than requested);
+    * the stored values are checked on append and load: ``is_alive`` and
+      ``is_truncated`` must be 0 or 1 (any numeric dtype), actions of a
+      resolver ids in :math:`[0, n_{actions})`; sessions shorter than the
+      ``session_length`` of a replay graph already built on the pool are
+      refused (see :meth:`load_sessions`);
     * active use works as the original documented: the state is the integer
       tick (``state_shapes == ((),)``, int32), and each step returns the next
       stored observation.
@@ -109,17 +132,19 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
     def __init__(self, observations=1, actions=1, agent_memories=1,
                  default_action_dtype="int32", rng_seed=1337):
         floatX = theano.config.floatX
+        default_action_dtype = require_dtype(default_action_dtype, "default_action_dtype")
         self._observation_specs = _field_specs(observations, "observations", floatX, True)
         self._action_specs = _field_specs(actions, "actions", default_action_dtype, True)
         self._memory_specs = _field_specs(agent_memories, "agent_memories", floatX, False)
         self._reward_spec = FieldSpec("rewards", (), floatX)
-        self._alive_spec = FieldSpec("is_alive", (), "uint8")
-        self._truncated_spec = FieldSpec("is_truncated", (), "uint8")
+        self._alive_spec = FieldSpec("is_alive", (), "uint8", values=Flags())
+        self._truncated_spec = FieldSpec("is_truncated", (), "uint8", values=Flags())
         self._store = SessionStore(self._observation_specs + self._action_specs
                                    + [self._reward_spec, self._alive_spec, self._truncated_spec]
                                    + self._memory_specs)
         self._create_shared_variables()
-        self.rng = RandomStreams(rng_seed)
+        self.rng = RandomStreams(require_int(rng_seed, "rng_seed", minimum=0))
+        self._replayed_length = 0
         BaseEnvironment.__init__(
             self, state_shapes=[()], observation_shapes=[s.unit_shape for s in self._observation_specs],
             action_shapes=[s.unit_shape for s in self._action_specs], state_dtypes=["int32"],
@@ -167,7 +192,25 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
                                  s.dtype) for s in self._memory_specs]
         arrays = observations + actions + [rewards, is_alive, is_truncated] + memories
         session_length = rewards.shape[1] if rewards.ndim == 2 else None
+        if session_length is not None and session_length < self._replayed_length:
+            raise ValueError("a replay graph of this pool reads session_length=%i ticks; got "
+                             "sessions of %i ticks" % (self._replayed_length, session_length))
         return self._store.validate(arrays, session_length), session_length
+
+    def _check_session_length(self, session_length):
+        """Replay of ``session_length`` ticks needs sessions that long: check now or on append.
+
+        Called when a replay graph is built. The stored length never changes
+        once set, so the check costs nothing when the graph runs.
+        """
+        stored = self._store.session_length
+        if not isinstance(session_length, int):
+            return
+        if stored is not None and stored < session_length:
+            raise ValueError("`session_length` is %i but the pool stores sessions of %i ticks "
+                             "(replay reads the first session_length ticks of each)"
+                             % (session_length, stored))
+        self._replayed_length = max(self._replayed_length, session_length)
 
     def _check_counts(self, observations, actions, memories):
         expected = [("observation", observations, self._observation_specs),
@@ -195,6 +238,16 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         is_truncated : array [n_sessions, n_ticks] or None
             1 at the last tick of an episode cut by a time limit (not in the
             original AgentNet); None means no truncation.
+
+        Raises
+        ------
+        ValueError
+            For a count, shape or dtype that does not match the pool, an
+            ``is_alive`` / ``is_truncated`` value other than 0 and 1, an
+            action id outside :math:`[0, n_{actions})` (when the action layer
+            is a resolver), and sessions shorter than the ``session_length``
+            of a replay graph already built on this pool. The pool is then
+            left unchanged.
         """
         arrays, session_length = self._as_fields(observation_sequences, action_sequences,
                                                  reward_seq, is_alive, prev_memories,
@@ -206,10 +259,12 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
                         prev_memories=None, max_pool_size=None, is_truncated=None):
         """Add sessions after the stored ones, keeping the newest ``max_pool_size``.
 
-        Same arguments as :meth:`load_sessions`. The sessions are written in
-        place into a ring buffer of ``max_pool_size`` sessions (unbounded,
-        growing by doubling, when None).
+        Same arguments and checks as :meth:`load_sessions`. The sessions are
+        written in place into a ring buffer of ``max_pool_size`` sessions
+        (an int >= 1; unbounded, growing by doubling, when None).
         """
+        if max_pool_size is not None:
+            max_pool_size = require_int(max_pool_size, "max_pool_size")
         arrays, session_length = self._as_fields(observation_sequences, action_sequences,
                                                  reward_seq, is_alive, prev_memories,
                                                  is_truncated)
@@ -272,35 +327,45 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
             self.rewards[selector], self.is_alive[selector],
             [mem[selector] for mem in self.preceding_agent_memories])
         batch.is_truncated = self.is_truncated[selector]
+        batch._pool = self
         return batch
 
     def sample_session_batch(self, max_n_samples, replace=False, selector_dtype="int32"):
-        """A random minibatch of stored sessions, drawn anew at every call of a compiled function.
+        r"""A random minibatch of stored sessions, drawn anew at every call of a compiled function.
 
         Parameters
         ----------
-        max_n_samples : int >= 1 or symbolic int
-            Batch size. The pool can grow after the function is compiled,
-            so its size is compared when the function runs.
+        max_n_samples : int >= 1 or symbolic int scalar
+            With ``replace``, the batch size. Without, the *largest* batch
+            size, as in the original AgentNet: the batch holds
+            :math:`n = \min(\mathrm{max\_n\_samples}, \mathrm{pool\_size})`
+            distinct sessions, so a pool that holds fewer sessions (early in a
+            training loop) returns all of them, in random order. The batch
+            size is then symbolic; it is computed in the graph.
         replace : bool
-            Without replacement the pool must hold at least ``max_n_samples``
-            sessions (the original capped the batch at the pool size instead).
+            Draw with replacement.
         selector_dtype : str
+            Integer dtype of the drawn session indices.
+
+        Returns
+        -------
+        SessionBatchEnvironment
+            Its fields are ``[n, n_ticks, ...]``.
 
         Raises
         ------
-        ValueError
-            Now, when ``max_n_samples`` is an int below 1; at run time,
-            without ``replace``, when the pool holds fewer sessions than that.
+        TypeError, ValueError
+            Now, for a ``max_n_samples`` that is not an int >= 1 (or a
+            symbolic integer scalar) and a non-integer ``selector_dtype``.
         AssertionError
-            At run time, when the pool holds no session.
+            At run time, when the pool holds no session (the original's pool
+            started with dummy sessions; an empty batch would train on nothing).
         """
-        if isinstance(max_n_samples, numbers.Integral) and max_n_samples < 1:
-            raise ValueError("`max_n_samples` must be >= 1, got %i" % max_n_samples)
+        max_n_samples = require_int_or_symbolic(max_n_samples, "max_n_samples")
+        selector_dtype = require_dtype(selector_dtype, "selector_dtype", kind="int")
         pool_size = Assert("cannot sample from an empty session pool: append sessions "
-                                 "first")(self.pool_size, T.gt(self.pool_size, 0))
-        n_samples = max_n_samples if replace else runtime_check(
-            max_n_samples, _too_many_without_replacement, max_n_samples, pool_size)
+                           "first")(self.pool_size, T.gt(self.pool_size, 0))
+        n_samples = max_n_samples if replace else T.minimum(max_n_samples, pool_size)
         selector = self.rng.choice(size=(n_samples,), a=pool_size, replace=replace,
                                    dtype=selector_dtype)
         return self.select_session_batch(selector)
