@@ -1,6 +1,7 @@
 """Turning user-given initial values and recorded sequences into layers for an agent."""
 from collections import OrderedDict
 
+import theano
 from lasagne.layers import InputLayer, Layer
 
 from ..utils._validation import shape_str
@@ -9,7 +10,8 @@ from ._recurrence_checks import layer_label
 __all__ = ["check_layer", "check_init_pairs"]
 
 
-def check_layer(inner_graph_layer, value, sequence_length=-1, prefix="agent.linker_layer."):
+def check_layer(inner_graph_layer, value, sequence_length=-1, prefix="agent.linker_layer.",
+                argument="value"):
     """Return ``value`` as a layer that can stand in for ``inner_graph_layer``.
 
     Parameters
@@ -24,6 +26,16 @@ def check_layer(inner_graph_layer, value, sequence_length=-1, prefix="agent.link
         -1 for a single tick, else the number of ticks of a sequence.
     prefix : str
         Name prefix of the created ``InputLayer``.
+    argument : str
+        The user's argument the value comes from, for error messages.
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is neither a layer nor a Theano tensor (e.g. a numpy
+        array: wrap it in ``theano.shared`` or feed it through an InputLayer).
+    ValueError
+        For a wrong shape or ndim.
     """
     unit_shape = tuple(inner_graph_layer.output_shape[1:])
     time_axis = () if sequence_length == -1 else (sequence_length,)
@@ -31,14 +43,18 @@ def check_layer(inner_graph_layer, value, sequence_length=-1, prefix="agent.link
     if isinstance(value, Layer):
         given = tuple(value.output_shape[1 + len(time_axis):])
         if given != unit_shape:
-            raise ValueError("value for %s must have shape %s, got %s"
-                             % (layer_label(inner_graph_layer), shape_str(expected_shape),
-                                shape_str(value.output_shape)))
+            raise ValueError("`%s`: the value for %s must have shape %s, got %s"
+                             % (argument, layer_label(inner_graph_layer),
+                                shape_str(expected_shape), shape_str(value.output_shape)))
         return value
-    if getattr(value, "ndim", None) != len(expected_shape):
-        raise ValueError("value for %s must be a layer or a tensor of ndim %i %s, got %r"
-                         % (layer_label(inner_graph_layer), len(expected_shape),
-                            shape_str(expected_shape), value))
+    if not isinstance(value, theano.Variable):
+        raise TypeError("`%s`: the value for %s must be a lasagne layer or a Theano tensor %s, "
+                        "got %s" % (argument, layer_label(inner_graph_layer),
+                                    shape_str(expected_shape), type(value).__name__))
+    if value.ndim != len(expected_shape):
+        raise ValueError("`%s`: the value for %s must be a layer or a tensor of ndim %i %s, got "
+                         "ndim %i" % (argument, layer_label(inner_graph_layer),
+                                      len(expected_shape), shape_str(expected_shape), value.ndim))
     return InputLayer(expected_shape, input_var=value,
                       name=prefix + (inner_graph_layer.name or ""))
 

@@ -10,10 +10,11 @@ from lasagne.layers import InputLayer, Layer, get_all_layers
 
 from ..utils.format import check_list
 from ..utils.logging import warn
-from ..utils._validation import shape_str
+from ..utils._validation import require_int_or_symbolic, shape_str
 
 __all__ = ["as_layer_dict", "normalize_state_init", "check_state_pairs", "check_sequence_ndims",
-           "check_sequences", "check_graph", "infer_n_steps", "infer_batch_size", "layer_label"]
+           "check_sequences", "check_graph", "infer_n_steps", "infer_batch_size", "layer_label",
+           "check_sizes", "check_delayed_states"]
 
 
 def layer_label(layer):
@@ -101,6 +102,28 @@ def check_sequences(input_sequences, n_steps):
         if shape[1] is None and n_steps is not None:
             warn("The time length of %s is unknown; it must be at least n_steps at run time."
                  % layer_label(outer), verbosity_level=2)
+
+
+def check_sizes(n_steps, batch_size):
+    """``n_steps`` and ``batch_size``: None, an int >= 1 or a symbolic integer scalar."""
+    if n_steps is not None:
+        n_steps = require_int_or_symbolic(n_steps, "n_steps", meaning=" (ticks)")
+    if batch_size is not None:
+        batch_size = require_int_or_symbolic(batch_size, "batch_size")
+    return n_steps, batch_size
+
+
+def check_delayed_states(delayed_states, state_variables):
+    """``delayed_states`` lists keys of ``state_variables``; returns them as a list."""
+    delayed_states = check_list(delayed_states)
+    for state in delayed_states:
+        if not isinstance(state, Layer):
+            raise TypeError("`delayed_states` must contain lasagne layers (keys of "
+                            "`state_variables`), got %s" % type(state).__name__)
+        if state not in state_variables:
+            raise ValueError("`delayed_states` contains %s, which is not a key of "
+                             "`state_variables`" % layer_label(state))
+    return delayed_states
 
 
 def infer_n_steps(n_steps, input_sequences, unroll_scan):

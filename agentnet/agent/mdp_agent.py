@@ -10,7 +10,8 @@ from lasagne.layers import (InputLayer, Layer, get_all_param_values, get_all_par
 from ..utils.format import check_list, unpack_list
 from ..utils.layers.helpers import get_layer_dtype
 from ..utils.logging import warn
-from ..utils._validation import shape_str, suggest_keywords, unknown_keyword_message
+from ..utils._validation import (require_int, require_int_or_symbolic, shape_str,
+                                 suggest_keywords, unknown_keyword_message)
 from ._linking import check_init_pairs, check_layer
 from ._recurrence_checks import as_layer_dict, check_state_pairs, layer_label
 from ._flat_replay import flat_replay_obstacle, replay_flat
@@ -135,6 +136,9 @@ class MDPAgent(object):
                  "use experience_replay.", category=DeprecationWarning)
             experience_replay = optimize_experience_replay
         _check_recurrence_kwargs(kwargs)
+        session_length = require_int_or_symbolic(session_length, "session_length")
+        if batch_size is not None:
+            batch_size = require_int_or_symbolic(batch_size, "batch_size")
         if zero_memory_on_reset and not experience_replay:
             raise ValueError("zero_memory_on_reset=True needs experience_replay=True: in active "
                              "mode no game is reset inside the session")
@@ -286,7 +290,8 @@ class MDPAgent(object):
     @staticmethod
     def _linked_inits(pairs, initial_values, argument):
         inits = check_init_pairs(list(pairs), initial_values, argument)
-        return OrderedDict((state, check_layer(state, value)) for state, value in inits.items())
+        return OrderedDict((state, check_layer(state, value, argument=argument))
+                           for state, value in inits.items())
 
     def _observation_inits(self, observation_pairs, initial_observations):
         if isinstance(initial_observations, dict):
@@ -332,12 +337,15 @@ class MDPAgent(object):
                              % ", ".join(layer_label(layer) for layer in overlap))
         stored = list(environment.observations) + list(environment.actions)
         inner = self.observation_layers + self.action_layers
+        if hasattr(environment, "_check_session_length"):
+            environment._check_session_length(session_length)
         if len(stored) != len(inner):
             raise ValueError("the environment stores %i observations and %i actions; the agent "
                              "has %i observation and %i action layers"
                              % (len(environment.observations), len(environment.actions),
                                 len(self.observation_layers), len(self.action_layers)))
-        return OrderedDict((layer, check_layer(layer, value, session_length))
+        return OrderedDict((layer, check_layer(layer, value, session_length,
+                                               argument="the environment's recorded sequences"))
                            for layer, value in zip(inner, stored))
 
     def _zeroed_where_dead(self, environment, session_length, state_init):
@@ -409,6 +417,7 @@ class MDPAgent(object):
 
     def get_zeros_like_memory(self, batch_size=1):
         """Numpy zeros for every memory: ``(batch_size,) + shape[1:]`` in the memory's dtype."""
+        batch_size = require_int(batch_size, "batch_size", minimum=0)
         return [np.zeros((batch_size,) + tuple(layer.output_shape[1:]), dtype=get_layer_dtype(layer))
                 for layer in self.agent_states]
 

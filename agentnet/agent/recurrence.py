@@ -92,9 +92,9 @@ class Recurrence(DictLayer):
         ``True``: a Python loop (one graph copy per tick, needs an int
         ``n_steps``). ``False``: ``theano.scan``; randomness inside the step
         then produces updates, see :meth:`get_automatic_updates`.
-    n_steps : int, symbolic int scalar or None
+    n_steps : int >= 1, symbolic int scalar or None
         Number of ticks; inferred from the sequences' time length if None.
-    batch_size : int, symbolic int scalar or None
+    batch_size : int >= 1, symbolic int scalar or None
         Needed only when no input tells the batch size.
     mask_input : layer or None
         ``[batch, time]``; where 0, every state and tracked output keeps its
@@ -133,6 +133,7 @@ class Recurrence(DictLayer):
         if mask_input is not None and not isinstance(mask_input, Layer):
             raise TypeError("`mask_input` must be None or a lasagne layer [batch, time], got %s"
                             % type(mask_input).__name__)
+        n_steps, batch_size = checks.check_sizes(n_steps, batch_size)
         self.unroll_scan = unroll_scan
         self.force_cast_types = force_cast_types
         self.mask_input = mask_input
@@ -148,7 +149,7 @@ class Recurrence(DictLayer):
             checks.check_sequences(self.input_sequences, n_steps)
         self.n_steps = checks.infer_n_steps(n_steps, self.input_sequences, unroll_scan)
         self.state_init = checks.normalize_state_init(state_init, self.state_variables)
-        self.delayed_states = self._check_delayed(delayed_states)
+        self.delayed_states = checks.check_delayed_states(delayed_states, self.state_variables)
         incomings = self._incoming_layers()
         inner_inputs = (list(self.state_init) + list(self.input_nonsequences)
                         + list(self.input_sequences) + list(self.state_variables.values()))
@@ -163,14 +164,6 @@ class Recurrence(DictLayer):
         super(Recurrence, self).__init__(incomings, shapes, dtypes, name=name)
         if verify_graph:
             checks.check_graph(self)
-
-    def _check_delayed(self, delayed_states):
-        delayed_states = check_list(delayed_states)
-        for state in delayed_states:
-            if state not in self.state_variables:
-                raise ValueError("`delayed_states` contains %s, which is not a key of "
-                                 "`state_variables`" % checks.layer_label(state))
-        return delayed_states
 
     def _incoming_layers(self):
         mask = [self.mask_input] if self.mask_input is not None else []
