@@ -15,12 +15,17 @@ def make_env(make_env_or_id):
 
     Raises
     ------
+    TypeError
+        When ``make_env`` is neither a callable nor a string.
     ValueError
         When gymnasium does not know the id (with gymnasium's own message).
     """
     import gymnasium as gym
     if callable(make_env_or_id):
         return make_env_or_id()
+    if not isinstance(make_env_or_id, str):
+        raise TypeError("`make_env` must be a callable making an environment or a gymnasium id "
+                        "such as 'CartPole-v1', got %s" % type(make_env_or_id).__name__)
     if make_env_or_id.startswith("ALE/"):
         import ale_py
         gym.register_envs(ale_py)

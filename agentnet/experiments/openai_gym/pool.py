@@ -1,10 +1,9 @@
 """Playing gymnasium games with an agent and recording the sessions for experience replay."""
 import numpy as np
 
-from ...environment.session_pool import SessionPoolEnvironment
-from ...utils.layers.helpers import get_layer_dtype
+from ...environment.session_pool import SessionPoolEnvironment, resolver_n_actions
 from ...utils.logging import warn
-from ...utils._validation import shape_str
+from ...utils._validation import require_int, shape_str
 from ._games import SequentialGames, VectorGames
 from ._sessions import RecordedSessions, store_sessions
 
@@ -24,6 +23,10 @@ def GamePool(*args, **kwargs):
     raise ValueError("GamePool was removed: use EnvPool (same arguments)")
 
 
+def _optional_int(value, argument, minimum=1):
+    return None if value is None else require_int(value, argument, minimum)
+
+
 def _make_games(make_env, n_games, vector_env):
     if vector_env is None:
         return SequentialGames(make_env, n_games)
@@ -36,28 +39,57 @@ def _make_games(make_env, n_games, vector_env):
         vector_class = gym.vector.SyncVectorEnv if vector_env == "sync" else gym.vector.AsyncVectorEnv
         vector_env = vector_class([lambda: make_one(make_env)] * n_games,
                                   autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
+    if getattr(vector_env, "num_envs", n_games) != n_games:
+        raise ValueError("`n_games` is %i but the vector environment runs %i games"
+                         % (n_games, vector_env.num_envs))
     return VectorGames(vector_env)
 
 
-def _check_agent(agent, games):
-    """One observation and one action layer, matching the game's spaces."""
+def _check_agent(agent, games, pool):
+    """One observation and one action layer, matching the game's spaces.
+
+    The actions' dtype is the one ``pool`` stores them in (the action
+    layer's ``output_dtype``, see :class:`SessionPoolEnvironment`).
+    """
     if len(agent.observation_layers) != 1 or len(agent.action_layers) != 1:
         raise ValueError("EnvPool needs an agent with exactly one observation layer and one "
                          "action layer, got %i and %i" % (len(agent.observation_layers),
                                                           len(agent.action_layers)))
-    import gymnasium as gym
     expected = tuple(agent.observation_layers[0].output_shape[1:])
     given = tuple(games.single_observation_space.shape or ())
     if expected != given:
         raise ValueError("the agent's observation layer has shape %s but the environment's "
                          "observations have shape %s" % (shape_str((None,) + expected),
                                                          shape_str((None,) + given)))
-    discrete_agent = "int" in str(get_layer_dtype(agent.action_layers[0]))
-    discrete_env = isinstance(games.single_action_space, gym.spaces.Discrete)
-    if discrete_agent and not discrete_env:
-        raise ValueError("the agent's action layer outputs discrete action ids (%s) but the "
-                         "environment's action space is %s"
-                         % (get_layer_dtype(agent.action_layers[0]), games.single_action_space))
+    _check_actions(agent.action_layers[0], games.single_action_space, pool.actions[0].dtype)
+
+
+def _check_actions(layer, space, action_dtype):
+    """Discrete games need integer action ids (as many actions at most), Box games vectors."""
+    import gymnasium as gym
+    discrete_agent = np.dtype(action_dtype).kind in "iu"
+    if isinstance(space, gym.spaces.Discrete):
+        if not discrete_agent:
+            raise ValueError("the environment's action space is %s (action ids) but the agent's "
+                             "action layer outputs %s values: use a resolver or declare an "
+                             "integer output_dtype" % (space, action_dtype))
+        _require_action_shape(layer, (), space)
+        n_actions = resolver_n_actions(layer)
+        if n_actions is not None and n_actions > space.n:
+            raise ValueError("the agent's resolver chooses among %i actions but the environment's "
+                             "action space is %s" % (n_actions, space))
+    elif isinstance(space, gym.spaces.Box):
+        if discrete_agent:
+            raise ValueError("the agent's action layer outputs discrete action ids (%s) but the "
+                             "environment's action space is %s" % (action_dtype, space))
+        _require_action_shape(layer, tuple(space.shape), space)
+
+
+def _require_action_shape(layer, expected, space):
+    if tuple(layer.output_shape[1:]) != expected:
+        raise ValueError("the agent's action layer has shape %s but the environment's action "
+                         "space %s needs %s" % (shape_str(layer.output_shape), space,
+                                                shape_str((None,) + expected)))
 
 
 class EnvPool(object):
@@ -70,16 +102,16 @@ class EnvPool(object):
     make_env : callable or str
         Makes one environment, or a gymnasium id (``"ALE/..."`` ids register
         ale-py).
-    n_games : int
+    n_games : int >= 1
         Games played in parallel.
-    max_size : int or None
+    max_size : int >= 1 or None
         Default ``max_pool_size`` of :meth:`update` with ``append=True``.
     preprocess_observation : callable
         Deprecated: use a gymnasium wrapper.
     agent_step : callable or None
         ``agent_step(observations, *memories) -> [actions] + new memories``;
         default ``agent.get_react_function()``.
-    seed : int or None
+    seed : int >= 0 or None
         Seeds game ``i`` with ``seed + i`` (environment and action space),
         making a run reproducible together with the agent's own seeds.
     vector_env : None, "sync", "async" or a gymnasium VectorEnv
@@ -88,6 +120,14 @@ class EnvPool(object):
         ``ale_py.vector_env.AtariVectorEnv(game, n_games, stack_num=...)``
         qualifies (its preprocessing runs in C++ threads); ``make_env`` is
         then only used by :meth:`evaluate`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad scalar argument, and for an agent whose observation or
+        action layer does not fit the game's spaces: a ``Discrete`` game needs
+        integer action ids of shape ``(None,)`` (a resolver over at most
+        ``n`` actions), a ``Box`` game float actions of the box's shape.
 
     Attributes
     ----------
@@ -113,23 +153,23 @@ class EnvPool(object):
         if preprocess_observation is not _identity:
             warn("EnvPool(preprocess_observation=...) is deprecated: use a gymnasium "
                  "ObservationWrapper.", category=DeprecationWarning)
+        self.n_games = require_int(n_games, "n_games")
+        self.max_size = _optional_int(max_size, "max_size")
+        self.seed = _optional_int(seed, "seed", minimum=0)
         self.make_env = make_env
-        self.games = _make_games(make_env, n_games, vector_env)
-        _check_agent(agent, self.games)
-        self.n_games = n_games
-        self.agent = agent
-        self.agent_step = agent_step or agent.get_react_function()
-        self.preprocess_observation = preprocess_observation
-        self.max_size = max_size
-        self.seed = seed
-        self.prev_observations = [preprocess_observation(o) for o in self.games.reset(seed)]
-        self.prev_memory_states = agent.get_zeros_like_memory(n_games)
-        self.just_ended = [False] * n_games
-        self.episode_returns = []
-        self._running_returns = np.zeros(n_games)
         self.experience_replay = SessionPoolEnvironment(
             observations=agent.observation_layers, actions=agent.action_layers,
             agent_memories=agent.agent_states)
+        self.games = _make_games(make_env, self.n_games, vector_env)
+        _check_agent(agent, self.games, self.experience_replay)
+        self.agent = agent
+        self.agent_step = agent_step or agent.get_react_function()
+        self.preprocess_observation = preprocess_observation
+        self.prev_observations = [preprocess_observation(o) for o in self.games.reset(self.seed)]
+        self.prev_memory_states = agent.get_zeros_like_memory(self.n_games)
+        self.just_ended = [False] * self.n_games
+        self.episode_returns = []
+        self._running_returns = np.zeros(self.n_games)
 
     @property
     def envs(self):
@@ -185,8 +225,9 @@ class EnvPool(object):
 
         With ``add_last_observation`` the last tick is a bootstrap record (the
         current observation, a random action, reward 0, alive) and the next
-        call starts from that same observation.
+        call starts from that same observation. ``n_steps`` is an int >= 1.
         """
+        n_steps = require_int(n_steps, "n_steps", meaning=" (ticks per game)")
         n_ticks = n_steps - 1 if add_last_observation else n_steps
         records = [self._tick(verbose) for _ in range(n_ticks)]
         if add_last_observation:
@@ -210,15 +251,16 @@ class EnvPool(object):
         n_steps : int
         append : bool
             Append to the pool (keeping ``max_size`` sessions) instead of replacing it.
-        max_size : int or None
+        max_size : int >= 1 or None
             Overrides the pool's ``max_size`` for this call.
         add_last_observation : bool
         preprocess : callable
             ``preprocess(observations, actions, rewards, is_alive,
             preceding_memories)`` returning the same five things.
         """
+        max_size = _optional_int(max_size, "max_size")
         store_sessions(self.experience_replay, self.record(n_steps, add_last_observation),
-                       append, max_size or self.max_size, preprocess)
+                       append, self.max_size if max_size is None else max_size, preprocess)
 
     def record(self, n_steps=100, add_last_observation=True):
         """Play ``n_steps`` ticks in every game; return what :meth:`update` stores.
@@ -261,6 +303,8 @@ class EnvPool(object):
             Total reward of each game.
         """
         from ._games import make_env
+        n_games, t_max = require_int(n_games, "n_games"), require_int(t_max, "t_max")
+        seed = _optional_int(seed, "seed", minimum=0)
         env = make_env(self.make_env)
         if record_video:
             import gymnasium as gym
