@@ -15,9 +15,11 @@ import theano
 import theano.tensor as T
 
 from ..utils.logging import warn
-from ..utils._runtime_check import runtime_check
+from ..utils._runtime_check import RuntimeCheck, runtime_check
+from ..utils._validation import require_bool, require_int_or_symbolic
 
-__all__ = ["action_ids_in_range", "as_float", "require_ndim", "require_actions", "state_values_2d", "require_mask",
+__all__ = ["action_ids_in_range", "as_float", "require_ndim", "require_actions", "known_value",
+           "checked_flags", "state_values_2d", "require_mask", "require_flags",
            "default_is_alive", "default_values_after_end", "check_gamma", "gamma_matrix",
            "check_n_steps", "same_batch_tick", "static_size"]
 
@@ -29,16 +31,20 @@ def as_float(x):
     return T.cast(x, theano.config.floatX)
 
 
-def _ndim(x):
+def _ndim(x, argument):
     ndim = getattr(x, "ndim", None)
-    if ndim is None:
-        raise TypeError("expected a tensor, got %s (%r)" % (type(x).__name__, x))
+    if ndim is None or isinstance(x, str):
+        raise TypeError("`%s` must be a tensor or a numpy array, got %s (%r)"
+                        % (argument, type(x).__name__, x))
     return ndim
 
 
 def require_ndim(x, argument, *allowed):
-    """Raise ``ValueError`` unless ``x.ndim`` is one of ``allowed``; returns ``x``."""
-    ndim = _ndim(x)
+    """Raise ``ValueError`` unless ``x.ndim`` is one of ``allowed``; returns ``x``.
+
+    ``TypeError`` if ``x`` is not a tensor or an array.
+    """
+    ndim = _ndim(x, argument)
     if ndim not in allowed:
         layouts = " or ".join("ndim %i %s" % (n, _LAYOUTS.get(n, "")) for n in allowed)
         raise ValueError("`%s` must have %s, got ndim %i" % (argument, layouts.strip(), ndim))
@@ -55,28 +61,99 @@ def require_actions(actions, integer=True):
     return actions
 
 
+def known_value(x):
+    """The numpy value of ``x`` if it is known while building the graph (an array, a
+    Theano constant), else None."""
+    if isinstance(x, T.TensorConstant):
+        return x.data
+    return x if isinstance(x, np.ndarray) else None
+
+
+def _first_entry(array, bad):
+    """``"<value> at [<index>]"`` for the first True entry of the boolean array ``bad``."""
+    index = np.argwhere(bad)[0]
+    return "%r at [%s]" % (array[tuple(index)].item(), ", ".join(str(i) for i in index))
+
+
 class _ActionIdRange(namedtuple("_ActionIdRange", "argument")):
-    """Message when action ids fall outside ``[-n_actions, n_actions)``."""
+    """Message when action ids fall outside ``[0, n_actions)``; None if ``n_actions`` is
+    unknown, then only negative ids are reported."""
 
-    def __call__(self, n_outside, n_actions):
-        if n_outside == 0:
+    def __call__(self, actions, n_actions):
+        bad = actions < 0 if n_actions is None else (actions < 0) | (actions >= n_actions)
+        if not bad.any():
             return None
-        return ("`%s` must hold action ids in [-%i, %i) for n_actions = %i, got %i outside"
-                % (self.argument, n_actions, n_actions, n_actions, n_outside))
+        bounds = ">= 0" if n_actions is None else "in [0, %i) for n_actions = %i" % (
+            n_actions, n_actions)
+        return ("`%s` must hold action ids %s, got %s (%i of %i ids outside)"
+                % (self.argument, bounds, _first_entry(actions, bad), bad.sum(), bad.size))
 
 
-def action_ids_in_range(actions, n_actions, argument="actions"):
-    """``actions`` with negative ids counted from the end, checked at run time to be valid.
+def action_ids_in_range(actions, values_for_all_actions, argument="actions"):
+    """``actions``, checked to be ids in :math:`[0, n_{actions})` of the last axis of
+    ``values_for_all_actions``.
 
-    Returns ids in ``[0, n_actions)``; when the compiled function runs,
-    raises ``ValueError`` if an id lies outside ``[-n_actions, n_actions)``
-    (numpy's rule for indices). Empty ``actions`` pass.
+    Known ids (a numpy array) are checked now, against ``n_actions`` if that is
+    known too; otherwise the compiled function checks them, each call, and
+    raises ``ValueError`` naming the first bad id and its ``[batch, tick]``.
+    Negative ids are refused: numpy's indexing would silently count them from
+    the end (``-1`` would train the last action).
     """
-    outside = T.or_(T.lt(actions, -n_actions), T.ge(actions, n_actions))
-    n_outside = outside.sum(dtype="int64")
-    checked = runtime_check(actions, _ActionIdRange(argument), n_outside, n_actions,
-                            holds=T.eq(n_outside, 0))
-    return T.switch(T.lt(checked, 0), checked + n_actions, checked)
+    n_actions = static_size(values_for_all_actions, 2)
+    known = known_value(actions)
+    if known is not None:
+        message = _ActionIdRange(argument)(known, n_actions)
+        if message is not None:
+            raise ValueError(message)
+        if n_actions is not None:
+            return actions
+    n_actions = values_for_all_actions.shape[2]
+    inside = T.and_(T.ge(actions, 0), T.lt(actions, n_actions))
+    return runtime_check(actions, _ActionIdRange(argument), n_actions, holds=T.all(inside),
+                         with_input=True)
+
+
+class _FlagValues(namedtuple("_FlagValues", "argument")):
+    """Message when a mask (``is_alive``, ``is_truncated``) holds values other than 0 and 1."""
+
+    def __call__(self, mask):
+        bad = (mask != 0) & (mask != 1)
+        if not bad.any():
+            return None
+        return ("`%s` must hold only 0 and 1, got %s (%i of %i values)"
+                % (self.argument, _first_entry(mask, bad), bad.sum(), bad.size))
+
+
+def _is_flag_checked(mask):
+    """Whether ``mask`` is, up to size checks and casts, the output of a flag check."""
+    while mask.owner is not None:
+        op = mask.owner.op
+        if isinstance(op, RuntimeCheck) and isinstance(op.find_error, _FlagValues):
+            return True
+        is_cast = isinstance(op, T.Elemwise) and isinstance(op.scalar_op, theano.scalar.Cast)
+        if not (is_cast or isinstance(op, RuntimeCheck)):
+            return False
+        mask = mask.owner.inputs[0]
+    return False
+
+
+def checked_flags(mask, argument):
+    r"""``mask`` checked to hold only 0 and 1 (a value of 2 would double a tick's loss).
+
+    A numpy array is checked now; a tensor when the compiled function runs,
+    once (a tensor already checked, or cast from one, is not checked again).
+    Boolean masks need no check.
+    """
+    known = known_value(mask)
+    if known is not None:
+        message = _FlagValues(argument)(known)
+        if message is not None:
+            raise ValueError(message)
+        return mask
+    if mask.dtype == "bool" or _is_flag_checked(mask):
+        return mask
+    is_flag = T.or_(T.eq(mask, 0), T.eq(mask, 1))
+    return runtime_check(mask, _FlagValues(argument), holds=T.all(is_flag), with_input=True)
 
 
 def state_values_2d(values, argument):
@@ -102,7 +179,7 @@ def default_is_alive(is_alive, like):
             raise ValueError("`is_alive` must be a [batch, tick] tensor or 'always', got %r"
                              % is_alive)
         return T.ones_like(like, dtype=theano.config.floatX)
-    return as_float(require_mask(is_alive, "is_alive"))
+    return as_float(checked_flags(require_mask(is_alive, "is_alive"), "is_alive"))
 
 
 def default_values_after_end(values_after_end, state_values):
@@ -112,10 +189,9 @@ def default_values_after_end(values_after_end, state_values):
             raise ValueError("`state_values_after_end` must be a tensor or 'zeros', got %r"
                              % values_after_end)
         return T.zeros_like(state_values[:, :1])
+    require_ndim(values_after_end, "state_values_after_end", 1, 2)
     values_after_end = as_float(values_after_end)
-    if _ndim(values_after_end) == 1:
-        return values_after_end[:, None]
-    return require_ndim(values_after_end, "state_values_after_end", 2)
+    return values_after_end[:, None] if values_after_end.ndim == 1 else values_after_end
 
 
 class _GammaRange(namedtuple("_GammaRange", "argument")):
@@ -132,20 +208,33 @@ class _GammaRange(namedtuple("_GammaRange", "argument")):
         return T.and_(T.ge(low, 0), T.le(high, 1))
 
 
+def _numeric_gamma(gamma, argument):
+    """The value of a discount known now (numbers, arrays, constants) as float64, else None.
+
+    Raises ``TypeError`` for anything that is neither numeric nor a tensor.
+    """
+    value = gamma.data if isinstance(gamma, T.TensorConstant) else gamma
+    if isinstance(value, theano.Variable):
+        return None
+    array = np.asarray(value) if isinstance(value, (numbers.Number, np.ndarray, list)) else None
+    if array is None or isinstance(value, (bool, np.bool_)) or array.dtype.kind not in "iuf":
+        raise TypeError("`%s` must be a discount in [0, 1] (a number, an array or a tensor), "
+                        "got %r (%s)" % (argument, value, type(value).__name__))
+    return array.astype("float64")
+
+
 def check_gamma(gamma, argument="gamma_or_gammas"):
     """A discount, checked to lie in :math:`[0, 1]`.
 
     Numbers, numpy arrays and Theano constants are checked now; other tensors
     (e.g. a shared variable) when the compiled function runs.
     """
-    value = gamma.data if isinstance(gamma, T.TensorConstant) else gamma
-    if isinstance(value, (numbers.Number, np.ndarray)):
-        value = np.asarray(value, dtype="float64")
+    value = _numeric_gamma(gamma, argument)
+    if value is not None:
         message = _GammaRange(argument)(value.min(), value.max()) if value.size else None
         if message is not None:
             raise ValueError(message)
         return gamma
-    gamma = T.as_tensor_variable(gamma)
     low, high = gamma.min(), gamma.max()
     return runtime_check(gamma, _GammaRange(argument), low, high,
                          holds=_GammaRange.holds(low, high))
@@ -153,11 +242,11 @@ def check_gamma(gamma, argument="gamma_or_gammas"):
 
 def gamma_matrix(gamma_or_gammas, rewards):
     """The checked discount (a scalar, ``[batch]`` or ``[batch, tick]``) as ``[batch, tick]``."""
-    gamma = T.as_tensor_variable(gamma_or_gammas)
+    gamma = T.as_tensor_variable(check_gamma(gamma_or_gammas))
     if gamma.ndim not in (0, 1, 2):
         raise ValueError("`gamma_or_gammas` must be a scalar, [batch] or [batch, tick], got ndim %i"
                          % gamma.ndim)
-    gamma = as_float(check_gamma(gamma))
+    gamma = as_float(gamma)
     if gamma.ndim == 1:
         gamma = gamma[:, None]
     return T.ones_like(rewards, dtype=theano.config.floatX) * gamma
@@ -175,7 +264,7 @@ class _AtLeastOne(namedtuple("_AtLeastOne", "argument")):
         return T.ge(n_steps, 1)
 
 
-def check_n_steps(n_steps, argument="n_steps"):
+def check_n_steps(n_steps, argument="n_steps", meaning=" (or None: to the window's end)"):
     """``None``, a Python int >= 1, or a symbolic int scalar (checked to be >= 1 at run time).
 
     Numpy integers become Python ints, so ``numpy.int64(1)`` also takes the
@@ -183,16 +272,18 @@ def check_n_steps(n_steps, argument="n_steps"):
     """
     if n_steps is None:
         return None
-    if isinstance(n_steps, numbers.Integral) and not isinstance(n_steps, (bool, np.bool_)):
-        if n_steps < 1:
-            raise ValueError("`%s` must be None or an int >= 1, got %i" % (argument, n_steps))
-        return int(n_steps)
-    if isinstance(n_steps, theano.Variable) and n_steps.ndim == 0 \
-            and str(n_steps.dtype).startswith(("int", "uint")):
+    n_steps = require_int_or_symbolic(n_steps, argument, 1, meaning)
+    if isinstance(n_steps, theano.Variable):
         return runtime_check(n_steps, _AtLeastOne(argument), n_steps,
                              holds=_AtLeastOne.holds(n_steps))
-    raise TypeError("`%s` must be None, an int >= 1 or a symbolic int scalar, got %r"
-                    % (argument, n_steps))
+    return n_steps
+
+
+def require_flags(**flags):
+    """Check boolean options given by keyword (``crop_last=...``): ``TypeError`` naming the
+    keyword unless each is a bool (or an int 0 / 1, as scripts for the original pass)."""
+    for argument, value in flags.items():
+        require_bool(value, argument)
 
 
 def static_size(x, axis):

@@ -1,9 +1,9 @@
 r"""Advantage actor-critic (Mnih et al. 2016), with n-step references."""
 from lasagne.objectives import squared_error
 
-from ..utils._validation import suggest_keywords
-from ._arguments import (check_n_steps, default_is_alive, require_actions, require_mask,
-                         require_ndim, same_batch_tick, state_values_2d)
+from ..utils._validation import require_callable, suggest_keywords
+from ._arguments import (check_n_steps, default_is_alive, require_actions, require_flags,
+                         require_mask, require_ndim, same_batch_tick, state_values_2d)
 from ._objective_parts import log_policy_for_actions, policy_gradient_loss, value_loss
 from .generic import get_n_step_value_reference
 
@@ -17,7 +17,7 @@ def _advantage_steps(n_steps, n_steps_advantage):
             raise ValueError("`n_steps_advantage` must be 'same', None, or an int >= 1, got %r"
                              % n_steps_advantage)
         return n_steps
-    return check_n_steps(n_steps_advantage, "n_steps_advantage")
+    return check_n_steps(n_steps_advantage, "n_steps_advantage", " (or None, or 'same')")
 
 
 @suggest_keywords
@@ -60,10 +60,20 @@ def get_elementwise_objective(policy, state_values, actions, rewards, is_alive="
         Return ``(actor_loss, critic_loss)`` instead of their sum.
     treat_policy_as_logpolicy : bool
 
+    Raises
+    ------
+    ValueError, TypeError
+        As in Q-learning; action ids are checked only with a 3-D policy.
+
     References
     ----------
     Mnih et al. (2016), Asynchronous methods for deep reinforcement learning.
     """
+    require_flags(crop_last=crop_last,
+                  consider_value_reference_constant=consider_value_reference_constant,
+                  force_end_at_last_tick=force_end_at_last_tick, return_separate=return_separate,
+                  treat_policy_as_logpolicy=treat_policy_as_logpolicy)
+    require_callable(loss_function, "loss_function")
     require_ndim(policy, "policy", 2, 3)
     # actions only index a 3-D policy; with a 2-D one they may be anything [batch, tick]
     require_actions(actions, integer=policy.ndim == 3)

@@ -11,8 +11,9 @@ import theano
 import theano.tensor as T
 
 from ..utils.logging import user_stacklevel
-from ._arguments import (action_ids_in_range, as_float, check_n_steps, default_is_alive, default_values_after_end,
-                         gamma_matrix, require_actions, require_mask, require_ndim,
+from ._arguments import (action_ids_in_range, as_float, check_n_steps, checked_flags,
+                         default_is_alive, default_values_after_end, gamma_matrix,
+                         require_actions, require_flags, require_mask, require_ndim,
                          same_batch_tick, state_values_2d, static_size)
 
 __all__ = ["get_end_indicator", "get_values_for_actions", "get_action_Qvalues",
@@ -56,12 +57,26 @@ def get_end_indicator(is_alive, force_end_at_t_max=False):
     Parameters
     ----------
     is_alive : tensor [batch, tick]
+        0 or 1 (checked: with other values no end would be found).
     force_end_at_t_max : bool
 
     Returns
     -------
     tensor [batch, tick], int8
+
+    Raises
+    ------
+    ValueError
+        For a wrong ndim, or values other than 0 and 1 (now for a numpy array,
+        else when the compiled function runs).
     """
+    require_flags(force_end_at_t_max=force_end_at_t_max)
+    return _end_indicator(checked_flags(require_ndim(is_alive, "is_alive", 2), "is_alive"),
+                          force_end_at_t_max)
+
+
+def _end_indicator(is_alive, force_end_at_t_max):
+    """:func:`get_end_indicator` of an already checked mask."""
     alive = T.cast(is_alive, "int32")
     ends = T.eq(alive[:, :-1] - alive[:, 1:], 1)
     if force_end_at_t_max:
@@ -74,8 +89,6 @@ def get_end_indicator(is_alive, force_end_at_t_max=False):
 def get_values_for_actions(values_for_all_actions, actions):
     r"""``out[b, t] = values_for_all_actions[b, t, actions[b, t]]``.
 
-    Negative ids count from the end, as in numpy indexing.
-
     .. math::
         out_{bt} = \sum_a [a = actions_{bt}] \, values_{bta}
 
@@ -87,6 +100,8 @@ def get_values_for_actions(values_for_all_actions, actions):
     ----------
     values_for_all_actions : tensor [batch, tick, n_actions]
     actions : int tensor [batch, tick]
+        Ids in :math:`[0, n_{actions})`. Negative ids are refused (numpy
+        would count them from the end, and ``-1`` would train the last action).
 
     Returns
     -------
@@ -95,11 +110,13 @@ def get_values_for_actions(values_for_all_actions, actions):
     Raises
     ------
     ValueError
-        At run time, for an action id outside ``[-n_actions, n_actions)``.
+        For an action id outside :math:`[0, n_{actions})`: now for a numpy
+        array, else when the compiled function runs, naming the first bad id
+        and its ``[batch, tick]`` position.
     """
     require_ndim(values_for_all_actions, "values_for_all_actions", 3)
     require_actions(actions)
-    action_ids = action_ids_in_range(actions, values_for_all_actions.shape[2])
+    action_ids = action_ids_in_range(actions, values_for_all_actions)
     # the ids 0..n_actions-1 along the last axis, without Theano's Python arange
     ids = T.cumsum(T.ones_like(values_for_all_actions, dtype=action_ids.dtype), axis=2) - 1
     chosen = T.eq(ids, action_ids[:, :, None])
@@ -123,8 +140,7 @@ def get_mask_by_eos(is_eos):
     -------
     uint8 tensor [batch, tick]
     """
-    if is_eos.ndim != 2:
-        raise ValueError("`is_eos` must have ndim 2 [batch, tick], got ndim %i" % is_eos.ndim)
+    require_ndim(is_eos, "is_eos", 2)
     is_eos = T.cast(T.neq(is_eos, 0), "int32")
     shifted = T.concatenate([T.zeros_like(is_eos[:, :1]), is_eos[:, :-1]], axis=1)
     return T.cast(T.eq(T.cumsum(shifted, axis=-1), 0), "uint8")
@@ -172,7 +188,7 @@ def _next_values(state_values, values_after_end):
 
 def _terminal_and_truncated(is_alive, is_truncated, end_at_tmax):
     """Terminal ticks (session ends, not by a time limit) and truncation ticks."""
-    ends = get_end_indicator(is_alive, force_end_at_t_max=end_at_tmax)
+    ends = _end_indicator(is_alive, end_at_tmax)
     if is_truncated is None:
         return ends, T.zeros_like(ends)
     truncated = T.neq(is_truncated, 0)
@@ -189,6 +205,8 @@ def _reference_arguments(state_values, rewards, is_alive, is_truncated):
         [("rewards", rewards), ("state_values", values), ("is_alive", is_alive),
          ("is_truncated", is_truncated)])
     rewards = as_float(rewards)
+    if is_truncated is not None:
+        is_truncated = checked_flags(is_truncated, "is_truncated")
     return values, rewards, default_is_alive(is_alive, rewards), is_truncated
 
 
@@ -283,6 +301,8 @@ def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps
     rewards : tensor [batch, tick]
     is_alive : tensor [batch, tick] or "always"
         1 while the session runs (including its last action), 0 afterwards.
+        Other values are refused (now for a numpy array, else when the
+        compiled function runs): a 2 would double the tick's loss.
     n_steps : int >= 1, symbolic int or None
         Look-ahead; ``None`` = to the end of the window. A symbolic value is
         checked to be >= 1 when the compiled function runs.
@@ -310,9 +330,13 @@ def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps
     Raises
     ------
     ValueError
-        For a wrong ndim, ``n_steps < 1``, a discount outside [0, 1], or
-        arguments whose [batch, tick] sizes disagree (at run time when the
-        sizes are not known while building the graph).
+        For a wrong ndim, ``n_steps < 1``, a discount outside [0, 1], masks
+        with values other than 0 and 1, or arguments whose [batch, tick]
+        sizes disagree (at run time when the values or sizes are not known
+        while building the graph).
+    TypeError
+        For a non-tensor where a tensor belongs, a non-integer ``n_steps``, a
+        non-numeric discount or a non-boolean flag.
 
     Notes
     -----
@@ -344,6 +368,7 @@ def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps
     :data:`MAX_UNROLLED_STEPS`.
     """
     n_steps = check_n_steps(n_steps)
+    require_flags(crop_last=crop_last, end_at_tmax=end_at_tmax, force_n_step=force_n_step)
     if isinstance(n_steps, int) and n_steps == 1 and not force_n_step:
         return get_1_step_value_reference(state_values, rewards, is_alive, gamma_or_gammas,
                                           crop_last, state_values_after_end, end_at_tmax,
@@ -367,6 +392,7 @@ def get_1_step_value_reference(state_values, rewards, is_alive="always", gamma_o
     Same arguments and result as :func:`get_n_step_value_reference` with
     ``n_steps=1``, without a scan.
     """
+    require_flags(crop_last=crop_last, end_at_tmax=end_at_tmax)
     values, rewards, is_alive, is_truncated = _reference_arguments(state_values, rewards, is_alive,
                                                                    is_truncated)
     values_after_end = default_values_after_end(state_values_after_end, values)

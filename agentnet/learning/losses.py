@@ -2,6 +2,8 @@ r"""Elementwise losses usable as ``loss_function(reference, prediction)``."""
 import theano.tensor as T
 from lasagne.objectives import squared_error
 
+from ..utils._validation import require_real
+
 __all__ = ["squared_error", "huber_loss"]
 
 
@@ -20,8 +22,16 @@ def huber_loss(reference, prediction, delta=1.0):
     Parameters
     ----------
     reference, prediction : tensors of the same shape
-    delta : float
+    delta : float > 0
+        Where the loss turns linear; 1 in the DQN paper.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Unless ``delta`` is a finite number > 0 (with ``delta <= 0`` the loss
+        would be negative or zero).
     """
+    delta = require_real(delta, "delta", low=0, low_open=True)
     error = abs(reference - prediction)
     quadratic = T.minimum(error, delta)
     return 0.5 * quadratic ** 2 + delta * (error - quadratic)

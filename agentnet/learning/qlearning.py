@@ -1,9 +1,9 @@
 r"""Q-learning with n-step references (Watkins 1989; Mnih et al. 2015 for the DQN form)."""
 from lasagne.objectives import squared_error
 
-from ..utils._validation import suggest_keywords
-from ._arguments import (default_is_alive, require_actions, require_mask, require_ndim,
-                         same_batch_tick)
+from ..utils._validation import require_callable, suggest_keywords
+from ._arguments import (default_is_alive, require_actions, require_flags, require_mask,
+                         require_ndim, same_batch_tick)
 from ._objective_parts import value_loss
 from .generic import get_n_step_value_reference, get_values_for_actions
 
@@ -78,10 +78,16 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     ------
     ValueError
         For a wrong ndim or non-integer ``actions``, both targets given,
-        ``n_steps < 1``, ``gamma_or_gammas`` outside [0, 1], or arguments
-        whose [batch, tick] sizes disagree. Sizes that Theano does not know
-        while building the graph are compared when the compiled function
-        runs (still a ``ValueError`` naming both arguments).
+        ``n_steps < 1``, ``gamma_or_gammas`` outside [0, 1], action ids
+        outside :math:`[0, n_{actions})`, ``is_alive`` or ``is_truncated``
+        values other than 0 and 1, or arguments whose [batch, tick] sizes
+        disagree. What Theano does not know while building the graph is
+        checked when the compiled function runs (still one ``ValueError``
+        naming the argument).
+    TypeError
+        For a non-tensor where a tensor belongs, a non-integer ``n_steps``, a
+        non-numeric discount, a non-boolean flag or a ``loss_function`` that
+        cannot be called.
 
     References
     ----------
@@ -90,6 +96,9 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     if aggregation_function != "deprecated":
         raise NotImplementedError("aggregation_function was removed: compute V(s) yourself and "
                                   "pass it as state_values_target")
+    require_flags(crop_last=crop_last, consider_reference_constant=consider_reference_constant,
+                  force_end_at_last_tick=force_end_at_last_tick, return_reference=return_reference)
+    require_callable(loss_function, "loss_function")
     require_ndim(qvalues, "qvalues", 3)
     require_actions(actions)
     require_ndim(rewards, "rewards", 2)

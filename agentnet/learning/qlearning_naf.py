@@ -16,7 +16,8 @@ from lasagne.layers import (DenseLayer, ElemwiseSumLayer, GaussianNoiseLayer, In
                             MergeLayer, NonlinearityLayer)
 
 from ..utils.logging import warn
-from ..utils._validation import shape_str
+from ..utils._validation import (require_bool, require_int, require_layer, require_real,
+                                 shape_str)
 from .dpg import get_elementwise_objective_critic
 
 __all__ = ["diag_to_tril_size", "tril_size_to_diag", "LowerTriangularLayer", "NAFLayer",
@@ -29,12 +30,13 @@ get_elementwise_objective = get_elementwise_objective_critic
 
 def diag_to_tril_size(diag):
     """Number of entries of a ``diag x diag`` lower triangle: ``d (d + 1) / 2``."""
-    return int(diag * (diag + 1) / 2)
+    diag = require_int(diag, "diag", 0)
+    return diag * (diag + 1) // 2
 
 
 def tril_size_to_diag(n):
     """Inverse of :func:`diag_to_tril_size` (rounded down)."""
-    return int(-0.5 + (0.25 + 2 * n) ** 0.5)
+    return int(-0.5 + (0.25 + 2 * require_int(n, "n", 0)) ** 0.5)
 
 
 class LowerTriangularLayer(Layer):
@@ -45,7 +47,7 @@ class LowerTriangularLayer(Layer):
     Parameters
     ----------
     incoming : layer [batch, units]
-    matrix_diag : int or None
+    matrix_diag : int >= 1 or None
         ``d``. If given, ``incoming`` is first projected by a linear
         ``DenseLayer`` to ``d (d + 1) / 2`` units; if None, ``incoming`` must
         already have a triangular number of units.
@@ -53,7 +55,9 @@ class LowerTriangularLayer(Layer):
 
     def __init__(self, incoming, matrix_diag=None, **kwargs):
         name = kwargs.get("name") or "LowerTriangularLayer"
+        require_layer(incoming, "incoming")
         if matrix_diag is not None:
+            matrix_diag = require_int(matrix_diag, "matrix_diag", 1)
             size = diag_to_tril_size(matrix_diag)
             if len(incoming.output_shape) == 2 and incoming.output_shape[1] == size:
                 warn("%s: the input already has %i units; it is projected anyway." % (name, size))
@@ -89,10 +93,13 @@ class NAFLayer(MergeLayer):
     """
 
     def __init__(self, action_layer, mean_layer, L_layer, **kwargs):
-        for argument, layer in (("action_layer", action_layer), ("mean_layer", mean_layer)):
-            if len(layer.output_shape) != 2:
-                raise ValueError("`%s` must have ndim 2 [batch, action_dims], got shape %s"
-                                 % (argument, shape_str(layer.output_shape)))
+        layers = (("action_layer", action_layer, 2, "[batch, action_dims]"),
+                  ("mean_layer", mean_layer, 2, "[batch, action_dims]"),
+                  ("L_layer", L_layer, 3, "[batch, action_dims, action_dims]"))
+        for argument, layer, ndim, layout in layers:
+            if len(require_layer(layer, argument).output_shape) != ndim:
+                raise ValueError("`%s` must have ndim %i %s, got shape %s"
+                                 % (argument, ndim, layout, shape_str(layer.output_shape)))
         super(NAFLayer, self).__init__([action_layer, mean_layer, L_layer], **kwargs)
 
     def get_output_shape_for(self, input_shapes):
@@ -111,6 +118,47 @@ def _require_shape(layer, expected, argument):
                          % (argument, shape_str(expected), shape_str(layer.output_shape)))
 
 
+def _check_exploration(exploration):
+    """An ``InputLayer`` (added to the means, or used as the actions), a symbolic noise sigma,
+    or a number >= 0 (the sigma of Gaussian noise)."""
+    if isinstance(exploration, InputLayer) or isinstance(exploration, theano.Variable):
+        return exploration
+    if isinstance(exploration, Layer):
+        raise TypeError("`exploration` must be a noise sigma >= 0 or an InputLayer, got a %s"
+                        % type(exploration).__name__)
+    return require_real(exploration, "exploration", low=0)
+
+
+def _check_action_bounds(action_low, action_high, action_dimensions):
+    """Numeric bounds (numbers or ``[action_dimensions]`` arrays, infinities allowed) with
+    ``action_low < action_high``; symbolic bounds pass unchecked."""
+    bounds = {"action_low": action_low, "action_high": action_high}
+    if any(isinstance(b, theano.Variable) for b in bounds.values()):
+        return
+    for argument, bound in bounds.items():
+        array = np.asarray(bound) if not isinstance(bound, str) else np.asarray(None)
+        if array.dtype.kind not in "iuf" or array.ndim > 1 or np.isnan(array).any():
+            raise TypeError("`%s` must be a number or a [%i] array (infinities allowed), got %r"
+                            % (argument, action_dimensions, bound))
+        if array.ndim == 1 and array.shape not in ((1,), (action_dimensions,)):
+            raise ValueError("`%s` must have shape (%i,) (action_dimensions), got %s"
+                             % (argument, action_dimensions, shape_str(array.shape)))
+    if np.any(np.asarray(action_low) >= np.asarray(action_high)):
+        raise ValueError("`action_low` must be below `action_high`, got %r and %r"
+                         % (action_low, action_high))
+
+
+def _check_controller_layers(input_layer, mean_layer, V_layer, L_layer):
+    layers = dict(input_layer=input_layer, mean_layer=mean_layer, V_layer=V_layer,
+                  L_layer=L_layer)
+    for argument, layer in layers.items():
+        if layer is not None:
+            require_layer(layer, argument)
+    if input_layer is None and None in (mean_layer, V_layer, L_layer):
+        raise ValueError("`input_layer` is required unless mean_layer, V_layer and L_layer "
+                         "are all given")
+
+
 def _exploration_actions(mean_clipped, exploration, additive_exploration):
     if not isinstance(exploration, InputLayer):
         if not additive_exploration:
@@ -126,16 +174,42 @@ def build_NAF_controller(input_layer=None, action_dimensions=1, exploration=1e-2
                          action_low=-np.inf, action_high=np.inf):
     """Build the NAF heads on ``input_layer``.
 
+    Parameters
+    ----------
+    input_layer : layer [batch, units] or None
+        Required unless ``mean_layer``, ``V_layer`` and ``L_layer`` are all given.
+    action_dimensions : int >= 1
+    exploration : float >= 0, symbolic scalar or InputLayer
+        A noise sigma (Gaussian noise added to the clipped means), or an
+        ``InputLayer`` added to them (``additive_exploration``) or used as the
+        actions.
+    additive_exploration : bool
+    mean_layer, V_layer, L_layer : layers or None
+        ``[batch, action_dims]``, ``[batch, 1]``, ``[batch, action_dims, action_dims]``.
+    action_low, action_high : float or [action_dims] array
+        Clipping bounds of the means, ``action_low < action_high``.
+
     Returns
     -------
     OrderedDict
         ``'means'`` [batch, action_dims], ``'actions'`` (means clipped to
         ``[action_low, action_high]`` plus exploration), ``'action_qvalues'``
         [batch, 1], ``'state_value'`` [batch, 1], ``'advantage'`` [batch, 1].
+
+    Raises
+    ------
+    TypeError
+        For a non-layer where a layer belongs, a non-integer
+        ``action_dimensions``, a non-numeric bound or sigma.
+    ValueError
+        For missing layers, wrong shapes, ``action_low >= action_high`` or a
+        negative sigma.
     """
-    if input_layer is None and None in (mean_layer, V_layer, L_layer):
-        raise ValueError("`input_layer` is required unless mean_layer, V_layer and L_layer "
-                         "are all given")
+    _check_controller_layers(input_layer, mean_layer, V_layer, L_layer)
+    action_dimensions = require_int(action_dimensions, "action_dimensions", 1)
+    exploration = _check_exploration(exploration)
+    require_bool(additive_exploration, "additive_exploration")
+    _check_action_bounds(action_low, action_high, action_dimensions)
     means = mean_layer or DenseLayer(input_layer, action_dimensions, nonlinearity=None,
                                      name="qnaf.weights")
     _require_shape(means, (None, action_dimensions), "mean_layer")

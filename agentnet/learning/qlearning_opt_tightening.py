@@ -3,7 +3,7 @@ import theano
 import theano.tensor as T
 
 from ..utils.logging import warn
-from ..utils._validation import suggest_keywords
+from ..utils._validation import require_int, require_real, suggest_keywords
 from ._arguments import (as_float, check_gamma, default_is_alive, require_actions, require_mask,
                          require_ndim, same_batch_tick)
 from .generic import get_values_for_actions
@@ -52,15 +52,22 @@ def get_elementwise_objective(Qvalues, actions, rewards, n_steps, is_alive="alwa
         :math:`K`, the number of look-ahead bounds.
     is_alive : tensor [batch, tick] or "always"
     gamma : float
-    lambda_constr : float
+    lambda_constr : float >= 0
         Penalty weight :math:`\lambda`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a wrong ndim, ``n_steps`` not an int >= 1, ``gamma`` outside
+        [0, 1], a negative ``lambda_constr``, action ids outside
+        :math:`[0, n_{actions})` or ``is_alive`` values other than 0 and 1.
     """
     require_ndim(Qvalues, "Qvalues", 3)
     require_actions(actions)
     require_ndim(rewards, "rewards", 2)
     require_mask(is_alive, "is_alive")
-    if not isinstance(n_steps, int) or n_steps < 1:
-        raise ValueError("`n_steps` must be a positive int, got %r" % (n_steps,))
+    n_steps = require_int(n_steps, "n_steps", 1, " (the number of look-ahead bounds)")
+    lambda_constr = require_real(lambda_constr, "lambda_constr", low=0)
     gamma = check_gamma(gamma, "gamma")
     Qvalues, actions, rewards, is_alive = same_batch_tick(
         [("Qvalues", Qvalues), ("actions", actions), ("rewards", rewards), ("is_alive", is_alive)])

@@ -1,9 +1,9 @@
 r"""SARSA: on-policy TD learning from the value of the action actually taken next."""
 from lasagne.objectives import squared_error
 
-from ..utils._validation import suggest_keywords
+from ..utils._validation import require_callable, suggest_keywords
 from . import qlearning
-from ._arguments import require_actions, require_mask, require_ndim, same_batch_tick
+from ._arguments import require_actions, require_flags, require_mask, require_ndim, same_batch_tick
 from .generic import get_values_for_actions
 
 __all__ = ["get_elementwise_objective"]
@@ -23,12 +23,16 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
         V'(s_t) = Q_{target}(s_t, a_t)
 
     Parameters are those of :func:`agentnet.learning.qlearning.get_elementwise_objective`
-    without ``state_values_target`` (for a V(s) target use Q-learning's).
+    without ``state_values_target`` (for a V(s) target use Q-learning's), and raise the
+    same errors.
 
     References
     ----------
     Rummery & Niranjan (1994), On-line Q-learning using connectionist systems.
     """
+    require_flags(crop_last=crop_last, consider_reference_constant=consider_reference_constant,
+                  force_end_at_last_tick=force_end_at_last_tick, return_reference=return_reference)
+    require_callable(loss_function, "loss_function")
     require_ndim(qvalues, "qvalues", 3)
     require_actions(actions)
     require_ndim(rewards, "rewards", 2)

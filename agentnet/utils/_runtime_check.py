@@ -6,6 +6,11 @@ run time. :func:`runtime_check` gates a tensor on such a condition and raises
 a ``ValueError`` whose message shows the offending sizes (Theano's own
 ``Assert`` raises ``AssertionError`` with a fixed text).
 
+Theano re-raises an error from a compiled function with a dump of the failing
+node appended to its message; a :class:`RuntimeCheckError` keeps its own
+message whole and sets that dump apart (``theano_details``), so the user reads
+one ``ValueError`` naming the argument and its sizes.
+
 A check costs next to nothing when it is given its condition as a symbolic
 boolean (``holds``): Theano computes the condition in compiled code, fused with
 the other scalar arithmetic, and the gate itself only reads one flag; the
@@ -22,14 +27,46 @@ from theano import gof
 from theano.gradient import DisconnectedType
 from theano.tensor.opt import register_canonicalize, register_specialize
 
-__all__ = ["RuntimeCheck", "runtime_check"]
+__all__ = ["RuntimeCheckError", "RuntimeCheck", "runtime_check"]
+
+#: The line Theano's ``raise_with_op`` puts before its dump of the failing node.
+_THEANO_DETAILS = "\nApply node that caused the error"
+
+
+class RuntimeCheckError(ValueError):
+    """A bad argument found when a compiled function runs.
+
+    Theano rebuilds an exception raised inside a compiled function as
+    ``type(error)(message + node dump)`` and re-raises it while handling the
+    original. This class cuts the dump off into :attr:`theano_details` and
+    hides the chained original, so the traceback shows one error whose message
+    is exactly the check's.
+
+    Parameters
+    ----------
+    message : str
+
+    Attributes
+    ----------
+    theano_details : str
+        What Theano appended (failing node, input shapes, hints); empty when
+        raised outside Theano.
+    """
+
+    def __init__(self, message):
+        message, marker, details = str(message).partition(_THEANO_DETAILS)
+        super(RuntimeCheckError, self).__init__(message)
+        self.theano_details = marker + details
+        # Theano re-raises a copy of the error while handling the original
+        self.__suppress_context__ = True
 
 
 class RuntimeCheck(theano.Op):
     """Identity on its first input, gated by the flag ``holds`` (second input).
 
     When ``holds`` is false, ``find_error`` is called with the other inputs
-    as Python scalars; a message it returns is raised as ``ValueError``.
+    as Python scalars (after ``x`` itself if ``with_input``); a message it
+    returns is raised as :class:`RuntimeCheckError`, a ``ValueError``.
 
     Parameters
     ----------
@@ -40,13 +77,18 @@ class RuntimeCheck(theano.Op):
     n_sizes : int
         Once the check passes, ``x.shape[:n_sizes] == values[:n_sizes]``;
         shape inference then uses these values for the output.
+    with_input : bool
+        Also give ``find_error`` the value of ``x`` (a numpy array), first:
+        a message can then name the offending entry. It is read only when the
+        check fails.
     """
-    __props__ = ("find_error", "n_sizes")
+    __props__ = ("find_error", "n_sizes", "with_input")
     view_map = {0: [0]}
 
-    def __init__(self, find_error, n_sizes=0):
+    def __init__(self, find_error, n_sizes=0, with_input=False):
         self.find_error = find_error
         self.n_sizes = n_sizes
+        self.with_input = with_input
 
     def make_node(self, x, holds, *values):
         x, holds = T.as_tensor_variable(x), T.as_tensor_variable(holds)
@@ -58,14 +100,15 @@ class RuntimeCheck(theano.Op):
                              % (self.n_sizes, x.ndim, len(values)))
         return theano.Apply(self, [x, holds] + values, [x.type()])
 
-    def _raise_if_failing(self, values):
-        message = self.find_error(*[np.asarray(v).item() for v in values])
+    def _raise_if_failing(self, x, values):
+        values = [np.asarray(v).item() for v in values]
+        message = self.find_error(*([np.asarray(x)] if self.with_input else []) + values)
         if message is not None:
-            raise ValueError(message)
+            raise RuntimeCheckError(message)
 
     def perform(self, node, inputs, outputs):
         if not inputs[1]:
-            self._raise_if_failing(inputs[2:])
+            self._raise_if_failing(inputs[0], inputs[2:])
         outputs[0][0] = inputs[0]
 
     def make_thunk(self, node, storage_map, compute_map, no_recycling, impl=None):
@@ -80,7 +123,7 @@ class RuntimeCheck(theano.Op):
 
         def thunk():
             if not holds[0]:
-                self._raise_if_failing([v[0] for v in values])
+                self._raise_if_failing(x[0], [v[0] for v in values])
             output[0] = x[0]
             computed[0] = True
 
@@ -118,7 +161,7 @@ def remove_proven_runtime_check(node):
     return False
 
 
-def runtime_check(x, find_error, *values, holds=None, n_sizes=0):
+def runtime_check(x, find_error, *values, holds=None, n_sizes=0, with_input=False):
     """``x``, gated so that computing anything from it first checks ``holds``.
 
     Parameters
@@ -126,13 +169,16 @@ def runtime_check(x, find_error, *values, holds=None, n_sizes=0):
     x : tensor
     find_error : callable(*values) -> str or None
         Called with ``values`` as Python scalars when ``holds`` is false at
-        run time; a returned message is raised as ``ValueError``.
+        run time; a returned message is raised as :class:`RuntimeCheckError`
+        (a ``ValueError``).
     *values : scalar tensors
     holds : scalar tensor or None
         The condition, computed in the graph. ``None`` asks ``find_error``
         at every call (slower: a Python call per run).
     n_sizes : int
         ``values[:n_sizes]`` are ``x``'s leading sizes once the check passed.
+    with_input : bool
+        Call ``find_error(x_value, *values)``, ``x_value`` a numpy array.
 
     Examples
     --------
@@ -147,4 +193,4 @@ def runtime_check(x, find_error, *values, holds=None, n_sizes=0):
     [2, 4]
     """
     holds = np.int8(0) if holds is None else holds
-    return RuntimeCheck(find_error, n_sizes)(x, holds, *values)
+    return RuntimeCheck(find_error, n_sizes, with_input)(x, holds, *values)

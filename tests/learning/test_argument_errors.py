@@ -181,12 +181,12 @@ def test_shared_gamma_is_checked_at_run_time():
 # ------------------------------------------------------------------ n_steps
 
 @pytest.mark.parametrize("n_steps, error, message", [
-    (0, ValueError, r"`n_steps` must be None or an int >= 1, got 0"),
-    (-2, ValueError, r"`n_steps` must be None or an int >= 1, got -2"),
-    (np.int64(0), ValueError, r"`n_steps` must be None or an int >= 1, got 0"),
-    (2.0, TypeError, r"`n_steps` must be None, an int >= 1 or a symbolic int scalar, got 2.0"),
-    (True, TypeError, r"`n_steps` must be None, an int >= 1 or a symbolic int scalar, got True"),
-    ("all", TypeError, r"`n_steps` must be None, an int >= 1 .*got 'all'"),
+    (0, ValueError, r"`n_steps` must be an int >= 1 \(or None: to the window's end\), got 0"),
+    (-2, ValueError, r"`n_steps` must be an int >= 1 \(or None.*\), got -2"),
+    (np.int64(0), ValueError, r"`n_steps` must be an int >= 1 \(or None.*\), got 0"),
+    (2.0, TypeError, r"`n_steps` must be an int >= 1 \(or None.*\), got 2.0 \(float\)"),
+    (True, TypeError, r"`n_steps` must be an int >= 1 \(or None.*\), got True \(bool\)"),
+    ("all", TypeError, r"`n_steps` must be an int >= 1 .*got 'all' \(str\)"),
 ], ids=["zero", "negative", "numpy-zero", "float", "bool", "string"])
 def test_bad_n_steps(n_steps, error, message):
     s = _symbolic()
@@ -203,7 +203,7 @@ def test_numpy_int_n_steps_is_an_int():
 
 
 @pytest.mark.parametrize("n_steps_advantage, message", [
-    (0, r"`n_steps_advantage` must be None or an int >= 1, got 0"),
+    (0, r"`n_steps_advantage` must be an int >= 1 \(or None, or 'same'\), got 0"),
     ("sam", r"`n_steps_advantage` must be 'same', None, or an int >= 1, got 'sam'"),
 ], ids=["zero", "misspelled-sentinel"])
 def test_a2c_n_steps_advantage_is_named(n_steps_advantage, message):

@@ -163,11 +163,11 @@ def values_for_actions_and_gradient():
 
 
 @pytest.mark.numerics
-def test_values_for_actions_negative_ids_and_gradient():
-    """Negative ids count from the end (numpy's rule); the gradient lands on the chosen action."""
+def test_values_for_actions_and_gradient():
+    """The chosen values; the gradient lands on the chosen action."""
     rng = np.random.RandomState(1)
     qvalues, weights = rng.randn(2, 3, 4), rng.randn(2, 3)
-    actions = np.array([[0, 3, -1], [-4, 2, 1]], dtype="int32")
+    actions = np.array([[0, 3, 3], [0, 2, 1]], dtype="int32")
     got, grad = values_for_actions_and_gradient()(qvalues, actions, weights)
     expected_grad = np.zeros_like(qvalues)
     for b in range(2):
@@ -178,13 +178,15 @@ def test_values_for_actions_negative_ids_and_gradient():
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)
 
 
-@pytest.mark.parametrize("bad_id", [4, -5])
+@pytest.mark.parametrize("bad_id", [4, -1, -5])
 def test_action_ids_outside_the_range_fail_at_run_time(bad_id):
+    """Negative ids are refused too: numpy's indexing would count -1 as the last action."""
     qvalues, weights = np.zeros((2, 3, 4)), np.zeros((2, 3))
     actions = np.zeros((2, 3), dtype="int32")
     actions[1, 2] = bad_id
-    with pytest.raises(ValueError, match=r"`actions` must hold action ids in \[-4, 4\) for "
-                                         r"n_actions = 4, got 1 outside"):
+    with pytest.raises(ValueError, match=r"`actions` must hold action ids in \[0, 4\) for "
+                                         r"n_actions = 4, got %i at \[1, 2\] \(1 of 6 ids "
+                                         r"outside\)" % bad_id):
         values_for_actions_and_gradient()(qvalues, actions, weights)
 
 

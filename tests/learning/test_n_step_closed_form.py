@@ -167,10 +167,13 @@ def _optimized_checks(objective_kwargs):
 
 @pytest.mark.parametrize("n_steps", [1, 2])
 def test_reference_does_not_check_the_objective_s_checked_tensors_again(n_steps):
-    """Q-learning gates its 4 session tensors (and the action ids); the reference's 3 gates
-    compare sizes the optimizer knows to be equal, and are removed."""
+    """Q-learning gates its 4 session tensors (and the action ids and is_alive's values); the
+    reference's 3 gates compare sizes the optimizer knows to be equal, and are removed, and it
+    does not check is_alive's values again."""
     checks = [node.op.find_error for node in _optimized_checks(dict(n_steps=n_steps))]
     session_checks = [c for c in checks if hasattr(c, "names")]
     assert len(session_checks) == 4
     assert {c.names for c in session_checks} == {("qvalues", "actions", "rewards", "is_alive")}
-    assert len(checks) == 5  # the action-id range of get_values_for_actions
+    # the action-id range of get_values_for_actions and is_alive's values, once
+    assert sorted(type(c).__name__ for c in checks if not hasattr(c, "names")) == [
+        "_ActionIdRange", "_FlagValues"]
