@@ -8,7 +8,7 @@ import importlib
 
 __all__ = ["EnvPool", "ProcessEnvPool", "GameWorker", "WorkerError"]
 
-_HOMES = {"EnvPool": "pool", "ProcessEnvPool": "process_pool", "WorkerError": "process_pool",
+_HOMES = {"EnvPool": "pool", "ProcessEnvPool": "process_pool", "WorkerError": "streaming_pool",
           "GameWorker": "game_worker"}
 
 

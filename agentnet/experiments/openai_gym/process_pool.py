@@ -35,15 +35,10 @@ import threading
 import time
 import traceback
 import weakref
-from collections import deque
 
-import numpy as np
-
-from ...environment.session_pool import SessionPoolEnvironment
-from ...utils._validation import require_int
-from .game_worker import (GameWorker, reference_of, resolve_reference, variables_to_bytes,
-                          weights_to_bytes)
-from ._sessions import concatenate_sessions, sessions_from_bytes, store_sessions
+from .game_worker import GameWorker, reference_of, resolve_reference
+from ._sessions import sessions_from_bytes
+from .streaming_pool import StreamingEnvPool, WorkerError
 
 __all__ = ["ProcessEnvPool", "WorkerError"]
 
@@ -52,31 +47,6 @@ _WEIGHTS_HEADER = struct.Struct("<qQ")
 _PLAY_HEADER = struct.Struct("<i?")
 #: Seconds a worker gets to finish its segment and exit after ``Q`` before it is terminated.
 QUIT_TIMEOUT = 3.0
-
-
-class WorkerError(RuntimeError):
-    """A game worker raised an exception or died; the message names it.
-
-    Attributes
-    ----------
-    worker_index : int
-    pid : int
-    exitcode : int or None
-        Negative: killed by that signal number.
-    worker_traceback : str or None
-        The traceback text of the exception raised in the worker.
-    """
-
-    def __init__(self, message, worker_index, pid, exitcode=None, worker_traceback=None):
-        super(WorkerError, self).__init__(message)
-        self.worker_index = worker_index
-        self.pid = pid
-        self.exitcode = exitcode
-        self.worker_traceback = worker_traceback
-
-
-def _no_preprocessing(observations, actions, rewards, is_alive, preceding_memories):
-    return observations, actions, rewards, is_alive, preceding_memories
 
 
 # ------------------------------------------------------------------ the worker process
@@ -175,25 +145,6 @@ def _shut_down(processes, connections):
         connection.close()
 
 
-def _holding_back_sigint(action):
-    """Run ``action``; a SIGINT (Ctrl-C) meanwhile is handled once it has finished.
-
-    Writing a segment into the pool's ring buffer field by field must not be
-    torn by a KeyboardInterrupt. Only the main thread can swap handlers (and
-    only it receives KeyboardInterrupt), so elsewhere ``action`` just runs.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return action()
-    caught = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        return action()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught:
-            signal.raise_signal(signal.SIGINT)
-
-
 def _exit_description(exitcode):
     if exitcode is None:
         return "closed its pipe while still running"
@@ -220,7 +171,7 @@ def _worker_specs(agent_builder, make_env, n_games, n_workers, seed, vector_env,
             for index in range(n_workers)]
 
 
-class ProcessEnvPool(object):
+class ProcessEnvPool(StreamingEnvPool):
     """Gymnasium games played in worker processes while the learner learns (module docstring).
 
     Parameters
@@ -290,23 +241,10 @@ class ProcessEnvPool(object):
         if start_method not in ("spawn", "forkserver"):
             raise ValueError("`start_method` must be 'spawn' or 'forkserver', got %r"
                              % (start_method,))
-        self.n_games = require_int(n_games, "n_games")
-        self.n_workers = require_int(n_workers, "n_workers")
-        self.sync_every = require_int(sync_every, "sync_every")
-        self.prefetch = require_int(prefetch, "prefetch", minimum=0)
+        super(ProcessEnvPool, self).__init__(agent, make_env, n_games, n_workers, max_size, seed,
+                                             sync_every, prefetch, sync_variables)
         specs = _worker_specs(agent_builder, make_env, self.n_games, self.n_workers, seed,
                               vector_env, sync_variables)
-        self.agent, self.make_env, self.max_size, self.seed = agent, make_env, max_size, seed
-        self.variables = list(resolve_reference(sync_variables)(agent)) \
-            if sync_variables is not None else []
-        self.experience_replay = SessionPoolEnvironment(
-            observations=agent.observation_layers, actions=agent.action_layers,
-            agent_memories=agent.agent_states)
-        self.episode_returns, self.policy_lags = [], []
-        self.weights_version, self.n_updates = 0, 0
-        self._pushed_at, self._versions = {}, np.zeros(0, dtype="int64")
-        self._in_flight = [deque() for _ in range(self.n_workers)]
-        self._evaluation_pool = None
         self._start(multiprocessing.get_context(start_method), specs)
 
     def _start(self, context, specs):
@@ -331,22 +269,11 @@ class ProcessEnvPool(object):
         """True once the workers were shut down."""
         return not self._finalizer.alive
 
-    def close(self):
-        """Shut the workers down (``Q``; SIGTERM, SIGKILL after QUIT_TIMEOUT); idempotent."""
+    def _shut_down(self):
+        """``Q`` to every worker; SIGTERM, then SIGKILL after QUIT_TIMEOUT; idempotent."""
         self._finalizer()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
     # -------------------------------------------------------------- talking to workers
-
-    def _require_open(self):
-        if self.closed:
-            raise RuntimeError("this ProcessEnvPool is closed (after close() or a worker "
-                               "failure); make a new one")
 
     def _send(self, index, message):
         try:
@@ -376,123 +303,12 @@ class ProcessEnvPool(object):
             raise WorkerError("game worker %i (pid %i) raised an exception:\n%s"
                               % (index, process.pid, text), index, process.pid,
                               worker_traceback=text)
-        self._in_flight[index].popleft()
         return sessions_from_bytes(memoryview(message)[1:])
 
-    def push_weights(self):
-        """Send the agent's acting weights (and synchronised variables) to every worker.
-
-        Returns
-        -------
-        int
-            The new weights version; sessions played with it record it.
-        """
-        self._require_open()
-        self.weights_version += 1
-        self._pushed_at[self.weights_version] = self.n_updates
-        weights = weights_to_bytes(self.agent)
-        variables = variables_to_bytes(self.variables) if self.variables else b""
-        message = (_WEIGHTS + _WEIGHTS_HEADER.pack(self.weights_version, len(weights))
-                   + weights + variables)
-        self._guarded(lambda: [self._send(i, message) for i in range(self.n_workers)])
-        return self.weights_version
-
-    def _guarded(self, action):
-        """Run ``action``; on any exception (worker failure, KeyboardInterrupt) close, re-raise."""
-        try:
-            return action()
-        except BaseException:
-            self.close()
-            raise
-
-    def _exchange(self, segment):
-        """Sync weights if due, keep ``prefetch + 1`` segments requested, receive one per worker."""
-        self.n_updates += 1
-        if (self.n_updates - 1) % self.sync_every == 0:
-            self.push_weights()
-        request = _PLAY + _PLAY_HEADER.pack(*segment)
+    def _broadcast(self, version, weights, variables):
+        message = _WEIGHTS + _WEIGHTS_HEADER.pack(version, len(weights)) + weights + variables
         for index in range(self.n_workers):
-            while len(self._in_flight[index]) < self.prefetch + 1:
-                self._send(index, request)
-                self._in_flight[index].append(segment)
-        return [self._receive(index) for index in range(self.n_workers)]
+            self._send(index, message)
 
-    # -------------------------------------------------------------- the learner's side
-
-    def _check_segment(self, segment):
-        planned = {s for queue_ in self._in_flight for s in queue_}
-        if planned and planned != {segment}:
-            (n_steps, add_last), = planned
-            raise ValueError("`n_steps` and `add_last_observation` must stay the same from one "
-                             "update to the next (segments of n_steps=%i, "
-                             "add_last_observation=%s are already being played), got %i, %s"
-                             % (n_steps, add_last, segment[0], segment[1]))
-
-    def update(self, n_steps=100, append=False, max_size=None, add_last_observation=True,
-               preprocess=_no_preprocessing):
-        """Store one segment of every worker's games, then let them play on.
-
-        Same arguments and stored sessions as :meth:`EnvPool.update`, but the
-        segment stored was played while the learner was busy (waiting only
-        if it is not finished yet), and the call sends the weights first
-        when due.
-
-        A KeyboardInterrupt while waiting for the workers closes the pool
-        (and is re-raised); one while the segment is being stored arrives
-        once it is stored, leaving the pool whole and open.
-
-        Raises
-        ------
-        ValueError
-            If ``n_steps`` or ``add_last_observation`` differ from the
-            previous call's (those segments are already being played).
-        WorkerError
-            If a worker raised or died; nothing of this update is stored and
-            the pool is closed.
-        """
-        self._require_open()
-        segment = (require_int(n_steps, "n_steps"), bool(add_last_observation))
-        self._check_segment(segment)
-        received = self._guarded(lambda: self._exchange(segment))
-        _holding_back_sigint(lambda: self._store(received, append, max_size, preprocess))
-
-    def _store(self, received, append, max_size, preprocess):
-        sessions = concatenate_sessions([s for s, _ in received])
-        store_sessions(self.experience_replay, sessions, append, max_size or self.max_size,
-                       preprocess)
-        self._record_versions([extras for _, extras in received], append)
-
-    def _record_versions(self, extras, append):
-        versions = [int(e["weights_version"]) for e in extras]
-        played = np.repeat(np.asarray(versions, dtype="int64"), self.n_games)
-        kept = np.concatenate([self._versions, played]) if append else played
-        n_stored = self.experience_replay.rewards.get_value(borrow=True).shape[0]
-        self._versions = kept[len(kept) - n_stored:]
-        self.policy_lags.extend(self.n_updates - self._pushed_at[v] for v in versions)
-        for e in extras:
-            self.episode_returns.extend(e["episode_returns"].tolist())
-
-    @property
-    def weights_versions(self):
-        """Weights version that played each stored session, in the pool's storage order."""
-        stored = np.empty_like(self._versions)
-        stored[self.experience_replay.chronological_order()] = self._versions
-        return stored
-
-    @property
-    def policy_lag(self):
-        """``{"last", "mean", "max"}`` of :attr:`policy_lags` (in updates), or None before any."""
-        if not self.policy_lags:
-            return None
-        last = self.policy_lags[-self.n_workers:]
-        return {"last": max(last), "mean": float(np.mean(self.policy_lags)),
-                "max": max(self.policy_lags)}
-
-    def evaluate(self, n_games=1, save_path="./records", use_monitor=True, record_video=False,
-                 verbose=True, t_max=100000, seed=None):
-        """:meth:`EnvPool.evaluate` in this process, with the learner's agent (current weights)."""
-        if self._evaluation_pool is None:
-            from .pool import EnvPool
-            self._evaluation_pool = EnvPool(self.agent, self.make_env, n_games=1)
-        return self._evaluation_pool.evaluate(n_games, save_path, use_monitor, record_video,
-                                              verbose, t_max, seed)
+    def _request(self, index, segment):
+        self._send(index, _PLAY + _PLAY_HEADER.pack(*segment))
