@@ -13,6 +13,10 @@ from .utils import lasagne_backports as _lasagne_backports  # noqa: E402
 
 _lasagne_backports.install(lasagne)
 
+from .utils import _theano_cache_keys  # noqa: E402
+
+_theano_cache_keys.install()  # before anything compiles: see the module's docstring
+
 from . import agent, environment, memory, objective, resolver, utils  # noqa: E402
 from .agent import Agent, Recurrence  # noqa: E402
 from .utils.config import config  # noqa: E402
