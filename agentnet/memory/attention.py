@@ -15,7 +15,7 @@ from lasagne.layers import DenseLayer, SliceLayer, flatten, reshape
 from ..utils.layers.broadcast import BroadcastLayer, UnbroadcastLayer, UpcastLayer
 from ..utils.layers.dict import DictLayer
 from ..utils.logging import warn
-from ..utils._validation import require_int, shape_str
+from ..utils._validation import require_int, require_layer, shape_str
 
 __all__ = ["AttentionLayer", "DotAttentionLayer", "multihead_attention", "self_attention"]
 
@@ -24,12 +24,15 @@ MASK_PENALTY = 1000
 
 
 def _require_ndim(layer, ndim, argument, layout):
-    if layer is not None and len(layer.output_shape) != ndim:
+    """``layer`` (unless None) is a layer with ``ndim`` axes."""
+    if layer is not None and len(require_layer(layer, argument).output_shape) != ndim:
         raise ValueError("`%s` must have ndim %i %s, got shape %s"
                          % (argument, ndim, layout, shape_str(layer.output_shape)))
 
 
 def _check_attention_inputs(values, query, keys, mask):
+    require_layer(values, "input_sequence")
+    require_layer(query, "query")
     _require_ndim(values, 3, "input_sequence", "[batch, seq, value_units]")
     _require_ndim(query, 2, "query", "[batch, query_units]")
     _require_ndim(keys, 3, "key_sequence", "[batch, seq, key_units]")
@@ -102,7 +105,7 @@ class AttentionLayer(_AttentionBase):
     input_sequence : layer [batch, seq, value_units]
         Values.
     query : layer [batch, query_units]
-    num_units : int
+    num_units : int >= 1
         Hidden units :math:`h`.
     mask_input : layer [batch, seq] or None
         1 for positions to attend to, 0 for padding.
@@ -125,6 +128,7 @@ class AttentionLayer(_AttentionBase):
     def __init__(self, input_sequence, query, num_units, mask_input=None, key_sequence=None,
                  nonlinearity=T.tanh, probs_nonlinearity=T.nnet.softmax, W_enc=init.Normal(),
                  W_dec=init.Normal(), W_out=init.Normal(), **kwargs):
+        require_int(num_units, "num_units")
         super(AttentionLayer, self).__init__(input_sequence, query, key_sequence, mask_input,
                                              probs_nonlinearity, **kwargs)
         key_units = self.input_shapes[1][2]
@@ -187,6 +191,12 @@ class DotAttentionLayer(_AttentionBase):
         return logits
 
 
+def _check_head_sizes(key_size, value_size):
+    for argument, size in (("key_size", key_size), ("value_size", value_size)):
+        if size is not None:
+            require_int(size, argument, meaning=" (units per head)")
+
+
 def _heads(layer, head_size, num_heads, name):
     """Project ``[batch, ..., units]`` to heads folded into the batch axis.
 
@@ -230,9 +240,7 @@ def multihead_attention(input_sequence, query, key_sequence=None, mask_input=Non
         is head ``h``) and ``'probs'`` [batch, num_heads, seq].
     """
     require_int(num_heads, "num_heads")
-    for argument, size in (("key_size", key_size), ("value_size", value_size)):
-        if size is not None:
-            require_int(size, argument, meaning=" (units per head)")
+    _check_head_sizes(key_size, value_size)
     keys = key_sequence if key_sequence is not None else input_sequence
     _check_attention_inputs(input_sequence, query, keys, mask_input)
     key_size = key_size or keys.output_shape[2]
@@ -270,6 +278,7 @@ def self_attention(incoming, key_size=None, value_size=None, mask_input=None, na
     """
     _require_ndim(incoming, 3, "incoming", "[batch, time, units]")
     _require_ndim(mask_input, 2, "mask_input", "[batch, time]")
+    _check_head_sizes(key_size, value_size)
     units = incoming.output_shape[-1]
     key_size, value_size = key_size or units, value_size or units
     qkv = DenseLayer(incoming, 2 * key_size + value_size, nonlinearity=None, num_leading_axes=2,

@@ -10,6 +10,7 @@ from ..utils.format import check_list
 from ..utils.layers.dict import DictLayer
 from ..utils.layers.helpers import get_layer_dtype
 from ..utils.logging import warn
+from ..utils._validation import require_int, require_layer
 
 __all__ = ["GateLayer"]
 
@@ -29,6 +30,22 @@ def _as_2d(layer, role):
              % (role, layer.name, layer.output_shape), verbosity_level=2)
         return flatten(layer, outdim=2, name=layer.name or "")
     return layer
+
+
+def _checked_controllers(gate_controllers):
+    controllers = check_list(gate_controllers)
+    for i, controller in enumerate(controllers):
+        require_layer(controller, "gate_controllers[%i]" % i)
+    return [_as_2d(c, "controller") for c in controllers]
+
+
+def _checked_channels(channels):
+    """Each channel is a layer or a number of units (an int >= 1)."""
+    channels = check_list(channels)
+    for i, channel in enumerate(channels):
+        if not isinstance(channel, Layer):
+            require_int(channel, "channels[%i]" % i, meaning=" (units) or a layer")
+    return channels
 
 
 def _units(channel):
@@ -61,6 +78,13 @@ class GateLayer(DictLayer):
     **kwargs
         Lasagne layer keywords (``name``).
 
+    Raises
+    ------
+    TypeError
+        If a controller is not a layer or a channel neither a layer nor an int.
+    ValueError
+        If an int channel is below 1 or a per-channel list has the wrong length.
+
     Notes
     -----
     Outputs are keyed ``name + channel_name``. Parameters, per channel:
@@ -70,8 +94,8 @@ class GateLayer(DictLayer):
     def __init__(self, gate_controllers, channels, gate_nonlinearities=nonlinearities.sigmoid,
                  bias_init=init.Constant(), weight_init=init.Normal(), channel_names=None,
                  **kwargs):
-        self.gate_controllers = [_as_2d(c, "controller") for c in check_list(gate_controllers)]
-        self.channels = check_list(channels)
+        self.gate_controllers = _checked_controllers(gate_controllers)
+        self.channels = _checked_channels(channels)
         n_channels = len(self.channels)
         self.gate_nonlinearities = [f or nonlinearities.identity for f in
                                     _per_channel(gate_nonlinearities, n_channels,

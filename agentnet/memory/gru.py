@@ -4,11 +4,22 @@ import theano.tensor as T
 from lasagne import nonlinearities
 from lasagne.layers import Gate, MergeLayer, flatten
 
-from ..utils._validation import shape_str
+from ..utils._validation import require_int, require_layer, require_real, shape_str
 
 __all__ = ["GRUMemoryLayer"]
 
 _GATES = ("updategate", "resetgate", "hidden_update")
+
+
+def _check_arguments(num_units, observation_input, prev_state_input, gates, grad_clipping):
+    require_int(num_units, "num_units")
+    require_layer(observation_input, "observation_input")
+    require_layer(prev_state_input, "prev_state_input")
+    for name, gate in gates.items():
+        if not isinstance(gate, Gate):
+            raise TypeError("`%s` must be a lasagne.layers.Gate, got %s"
+                            % (name, type(gate).__name__))
+    require_real(grad_clipping, "grad_clipping", low=0)
 
 
 def _clip(x, bound):
@@ -32,15 +43,26 @@ class GRUMemoryLayer(MergeLayer):
     prev_state_input : layer [batch, num_units]
     resetgate, updategate, hidden_update : lasagne.layers.Gate
         Initializers (``W_in``, ``W_hid``, ``b``) and nonlinearities.
-    grad_clipping : float
+    grad_clipping : float >= 0
         Clip gradients of the input and hidden contributions and of the
         candidate pre-activation (default 5, unlike the cells); 0 = off.
+
+    Raises
+    ------
+    TypeError
+        If an input is not a layer, a gate not a ``Gate`` or a number of the
+        wrong type.
+    ValueError
+        If ``num_units`` < 1, ``grad_clipping`` < 0, or ``prev_state_input``
+        is not ``[batch, num_units]``.
     """
 
     def __init__(self, num_units, observation_input, prev_state_input,
                  resetgate=Gate(W_cell=None), updategate=Gate(W_cell=None),
                  hidden_update=Gate(W_cell=None, nonlinearity=nonlinearities.tanh),
                  grad_clipping=5., **kwargs):
+        gates = {"resetgate": resetgate, "updategate": updategate, "hidden_update": hidden_update}
+        _check_arguments(num_units, observation_input, prev_state_input, gates, grad_clipping)
         shape = prev_state_input.output_shape
         if len(shape) != 2 or shape[1] != num_units:
             raise ValueError("`prev_state_input` must have shape [batch, %i], got %s"
@@ -51,7 +73,6 @@ class GRUMemoryLayer(MergeLayer):
         super(GRUMemoryLayer, self).__init__([prev_state_input, observation_input], **kwargs)
         self.num_units, self.grad_clipping = num_units, grad_clipping
         n_inputs = observation_input.output_shape[1]
-        gates = {"updategate": updategate, "resetgate": resetgate, "hidden_update": hidden_update}
         self.gate_params = {name: self._add_gate(gates[name], name, n_inputs) for name in _GATES}
         self.nonlinearities = {name: gates[name].nonlinearity or nonlinearities.identity
                                for name in _GATES}

@@ -3,7 +3,7 @@ import theano.tensor as T
 from lasagne.layers import Layer, MergeLayer
 
 from ..utils.layers.helpers import get_layer_dtype
-from ..utils._validation import shape_str
+from ..utils._validation import require_int, require_layer, shape_str
 
 __all__ = ["CounterLayer", "SwitchLayer"]
 
@@ -17,14 +17,22 @@ class CounterLayer(Layer):
     ----------
     prev_counter : layer
         The previous count; register the pair as a state.
-    k : int or None
+    k : int >= 1 or None
         Period.
     name : str or None
+
+    Raises
+    ------
+    TypeError
+        If ``prev_counter`` is not a layer or ``k`` not an int.
+    ValueError
+        If ``k`` < 1.
     """
 
     def __init__(self, prev_counter, k=None, name=None):
-        if k is not None and k < 1:
-            raise ValueError("`k` must be a positive int or None, got %r" % (k,))
+        require_layer(prev_counter, "prev_counter")
+        if k is not None:
+            k = require_int(k, "k", meaning=" (the period) or None")
         super(CounterLayer, self).__init__(prev_counter, name=name)
         self.k = k
 
@@ -48,6 +56,9 @@ class SwitchLayer(MergeLayer):
     """
 
     def __init__(self, condition, than_branch, else_branch, name=None):
+        for argument, layer in (("condition", condition), ("than_branch", than_branch),
+                                ("else_branch", else_branch)):
+            require_layer(layer, argument)
         if tuple(than_branch.output_shape) != tuple(else_branch.output_shape):
             raise ValueError("`than_branch` and `else_branch` must have the same shape, got %s "
                              "and %s" % (shape_str(than_branch.output_shape),

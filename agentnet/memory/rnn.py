@@ -10,14 +10,17 @@ from lasagne.layers import DenseLayer, DropoutLayer, ElemwiseSumLayer, Nonlinear
 from ..utils.format import check_list
 from ..utils.layers.helpers import add, clip_grads, mul
 from ..utils.lasagne_backports import ScaleLayer
-from ..utils._validation import shape_str
+from ..utils._validation import require_int, require_layer, require_real, shape_str
 from .gate import GateLayer
 
 __all__ = ["RNNCell", "GRUCell", "LSTMCell"]
 
 
 def _check_state(prev_state, num_units, argument):
-    """The previous state is [batch, units]; returns ``num_units`` (inferred if None)."""
+    """The previous state is a layer [batch, units]; returns ``num_units`` (inferred if None)."""
+    require_layer(prev_state, argument)
+    if num_units is not None:
+        require_int(num_units, "num_units")
     shape = prev_state.output_shape
     if len(shape) != 2:
         raise ValueError("`%s` must have ndim 2 [batch, units], got shape %s"
@@ -26,6 +29,20 @@ def _check_state(prev_state, num_units, argument):
         raise ValueError("`num_units`=%s differs from the %i units of `%s` %s"
                          % (num_units, shape[1], argument, shape_str(shape)))
     return shape[1]
+
+
+def _check_inputs(input_or_inputs):
+    """``input_or_inputs`` as a list of layers."""
+    inputs = check_list(input_or_inputs)
+    for i, layer in enumerate(inputs):
+        require_layer(layer, "input_or_inputs[%i]" % i)
+    return inputs
+
+
+def _check_scalars(dropout, grad_clipping):
+    """Dropout is a probability below 1 (1 would divide by zero); clipping any real (its abs)."""
+    require_real(dropout, "dropout", 0, 1, high_open=True)
+    require_real(grad_clipping, "grad_clipping")
 
 
 def _maybe_clipped(layers, grad_clipping):
@@ -43,11 +60,11 @@ def RNNCell(prev_state, input_or_inputs=(), nonlinearity=nonlinearities.tanh, nu
     input_or_inputs : layer or list of layers
         :math:`x_i` (wider inputs are flattened by ``DenseLayer``).
     nonlinearity : callable
-    num_units : int or None
+    num_units : int >= 1 or None
         Must equal ``prev_state``'s units.
     name : str or None
     grad_clipping : float
-        Clip gradients through the state and inputs to ``[-c, c]``; 0 = off.
+        Clip gradients through the state and inputs to ``[-|c|, |c|]``; 0 = off.
     Whid, Winp, b : initializers
         ``Winp``: one for all inputs or a list with one per input.
 
@@ -56,9 +73,18 @@ def RNNCell(prev_state, input_or_inputs=(), nonlinearity=nonlinearities.tanh, nu
     layer [batch, units]
         Parameters ``<name>.hid_to_hid.W``, ``<name>.hid_to_hid.b``,
         ``<name>.input<i>_to_hid.W``.
+
+    Raises
+    ------
+    TypeError
+        If a state or input is not a layer, or a number is of the wrong type.
+    ValueError
+        If a state is not 2-D, ``num_units`` disagrees with it, or a number is
+        out of range (``dropout`` in [0, 1), ``num_units`` >= 1).
     """
     num_units = _check_state(prev_state, num_units, "prev_state")
-    inputs = check_list(input_or_inputs)
+    inputs = _check_inputs(input_or_inputs)
+    _check_scalars(0, grad_clipping)
     input_inits = Winp if isinstance(Winp, (list, tuple)) else [Winp] * len(inputs)
     if len(input_inits) != len(inputs):
         raise ValueError("`Winp` must be one initializer or one per input (%i), got %i"
@@ -107,8 +133,8 @@ def GRUCell(prev_state, input_or_inputs=(), num_units=None, weight_init=init.Nor
         For the hidden->gates and input->gates weights.
     bias_init : initializer
     forgetgate_nonlinearity, updategate_nonlinearity, hidden_update_nonlinearity : callables
-    dropout : float
-        Dropout probability on the candidate :math:`c`.
+    dropout : float in [0, 1)
+        Dropout probability on the candidate :math:`c`; 0 = none.
     name : str
     grad_clipping : float
 
@@ -117,9 +143,18 @@ def GRUCell(prev_state, input_or_inputs=(), num_units=None, weight_init=init.Nor
     layer [batch, units]
         Parameters ``<name>.W_<state name>_to_resetgate``, ...,
         ``<name>.b_to_resetgate``, ``<name>.W_<input name>_to_resetgate``...
+
+    Raises
+    ------
+    TypeError
+        If a state or input is not a layer, or a number is of the wrong type.
+    ValueError
+        If a state is not 2-D, ``num_units`` disagrees with it, or a number is
+        out of range (``dropout`` in [0, 1), ``num_units`` >= 1).
     """
     num_units = _check_state(prev_state, num_units, "prev_state")
-    inputs = check_list(input_or_inputs)
+    inputs = _check_inputs(input_or_inputs)
+    _check_scalars(dropout, grad_clipping)
     hidden_init, input_init = _gru_gate_inits(weight_init)
     prefix = name or ""
     channel_names = ["to_resetgate", "to_updategate", "to_hidden_update"]
@@ -188,8 +223,8 @@ def LSTMCell(prev_cell, prev_out, input_or_inputs=(), num_units=None, peepholes=
     peepholes_W_init : initializer or list of 3 (in, forget, out)
     forgetgate_nonlinearity, inputgate_nonlinearity, outputgate_nonlinearity : callables
     cell_nonlinearity, output_nonlinearity : callables
-    dropout : float
-        Dropout on the candidate cell value.
+    dropout : float in [0, 1)
+        Dropout probability on the candidate cell value; 0 = none.
     name : str or None
     grad_clipping : float
 
@@ -197,11 +232,20 @@ def LSTMCell(prev_cell, prev_out, input_or_inputs=(), num_units=None, peepholes=
     -------
     (new_cell, new_output) : two layers [batch, units]
         Register both as states.
+
+    Raises
+    ------
+    TypeError
+        If a state or input is not a layer, or a number is of the wrong type.
+    ValueError
+        If a state is not 2-D, ``num_units`` disagrees with it, or a number is
+        out of range (``dropout`` in [0, 1), ``num_units`` >= 1).
     """
     num_units = _check_state(prev_cell, num_units, "prev_cell")
     _check_state(prev_out, num_units, "prev_out")
+    _check_scalars(dropout, grad_clipping)
     prefix = name or ""
-    gates = GateLayer([prev_out] + check_list(input_or_inputs), [num_units] * 4,
+    gates = GateLayer([prev_out] + _check_inputs(input_or_inputs), [num_units] * 4,
                       gate_nonlinearities=None, bias_init=bias_init, weight_init=weight_init,
                       channel_names=["to_ingate", "to_forgetgate", "to_cell", "to_outgate"],
                       name=prefix)

@@ -2,7 +2,7 @@
 import theano.tensor as T
 from lasagne.layers import MergeLayer
 
-from ..utils._validation import shape_str
+from ..utils._validation import require_layer, shape_str
 
 __all__ = ["StackAugmentation"]
 
@@ -33,6 +33,10 @@ class StackAugmentation(MergeLayer):
 
     def __init__(self, observation_input, prev_state_input, controls_layer, **kwargs):
         kwargs.setdefault("name", "YetAnotherStackAugmentation")
+        for argument, layer in (("observation_input", observation_input),
+                                ("prev_state_input", prev_state_input),
+                                ("controls_layer", controls_layer)):
+            require_layer(layer, argument)
         _check_shapes(observation_input.output_shape, prev_state_input.output_shape,
                       controls_layer.output_shape)
         super(StackAugmentation, self).__init__(

@@ -3,7 +3,7 @@ import theano.tensor as T
 from lasagne.layers import MergeLayer
 
 from ..utils.layers.helpers import get_layer_dtype
-from ..utils._validation import shape_str
+from ..utils._validation import require_layer, shape_str
 
 __all__ = ["WindowAugmentation"]
 
@@ -34,6 +34,8 @@ class WindowAugmentation(MergeLayer):
 
     def __init__(self, new_value_input, prev_state_input, **kwargs):
         kwargs.setdefault("name", "YetAnotherWindowAugmentation")
+        require_layer(new_value_input, "new_value_input")
+        require_layer(prev_state_input, "prev_state_input")
         item_shape, window_shape = new_value_input.output_shape, prev_state_input.output_shape
         if len(window_shape) < 2 or tuple(window_shape[2:]) != tuple(item_shape[1:]):
             raise ValueError("`prev_state_input` must have shape [batch, window_size, *%s] to "

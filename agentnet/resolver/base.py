@@ -2,7 +2,7 @@
 import theano.tensor as T
 from lasagne.layers import Layer
 
-from ..utils._validation import shape_str
+from ..utils._validation import require_dtype, require_layer, shape_str
 
 __all__ = ["BaseResolver"]
 
@@ -19,10 +19,20 @@ class BaseResolver(Layer):
         Q-values, probabilities or any scores.
     name : str
     output_dtype : str
-        Integer dtype of the action ids.
+        Integer dtype of the action ids (numpy name, e.g. ``"int32"``,
+        ``"int64"``, ``"uint8"``).
+
+    Raises
+    ------
+    TypeError
+        If ``incoming`` is not a layer or ``output_dtype`` is not a dtype.
+    ValueError
+        If ``incoming`` is not 2-D or ``output_dtype`` is not an integer dtype.
     """
 
     def __init__(self, incoming, name="BaseResolver", output_dtype="int32"):
+        require_layer(incoming, "incoming")
+        output_dtype = require_dtype(output_dtype, "output_dtype", kind="int")
         if len(incoming.output_shape) != 2:
             raise ValueError("`incoming` of %s must have ndim 2 [batch, n_actions], got shape %s"
                              % (type(self).__name__, shape_str(incoming.output_shape)))

@@ -5,6 +5,7 @@ import numpy as np
 import theano
 import theano.tensor as T
 
+from ..utils._validation import require_probability
 from .base import BaseResolver
 from ._seeding import random_streams
 
@@ -12,14 +13,17 @@ __all__ = ["EpsilonGreedyResolver"]
 
 
 def _check_epsilon(epsilon):
+    """The default shared 0.1, a Theano scalar as it is, or a number checked to be in [0, 1]."""
     if epsilon is None:
         return theano.shared(np.float32(0.1), name="e-greedy.epsilon")
-    if isinstance(epsilon, numbers.Number) and not 0 <= epsilon <= 1:
-        raise ValueError("`epsilon` must be in [0, 1], got %r" % (epsilon,))
-    if not isinstance(epsilon, (numbers.Number, theano.Variable)):
+    if isinstance(epsilon, theano.Variable):
+        if getattr(epsilon, "ndim", 0) != 0:
+            raise ValueError("`epsilon` must be a Theano scalar, got ndim %i" % epsilon.ndim)
+        return epsilon
+    if not isinstance(epsilon, numbers.Real) or isinstance(epsilon, (bool, np.bool_)):
         raise TypeError("`epsilon` must be a float in [0, 1] or a Theano scalar (e.g. a shared "
-                        "variable), got %s" % type(epsilon).__name__)
-    return epsilon
+                        "variable), got %r (%s)" % (epsilon, type(epsilon).__name__))
+    return require_probability(epsilon, "epsilon")
 
 
 class EpsilonGreedyResolver(BaseResolver):
@@ -43,7 +47,17 @@ class EpsilonGreedyResolver(BaseResolver):
         ``lasagne.random.get_rng()``.
     name : str
     **kwargs
-        For :class:`BaseResolver` (``output_dtype``).
+        For :class:`BaseResolver`: ``output_dtype``, the integer dtype of
+        the action ids (default ``"int32"``).
+
+    Raises
+    ------
+    TypeError
+        If ``epsilon`` is neither a number nor a Theano scalar, ``seed`` is
+        not an int, ``incoming`` is not a layer.
+    ValueError
+        If a numeric ``epsilon`` is not in [0, 1] (or NaN), a symbolic one is
+        not 0-d, or ``output_dtype`` is not an integer dtype.
 
     Notes
     -----
@@ -66,6 +80,6 @@ class EpsilonGreedyResolver(BaseResolver):
         # One host-side draw per call: u[0] decides exploration, u[1] picks the random action.
         uniform = self.rng.uniform(size=(2, batch_size), dtype="float64")
         explore = T.lt(uniform[0], self.epsilon)
-        random_actions = T.minimum(T.floor(uniform[1] * n_actions), n_actions - 1).astype("int32")
-        best = T.argmax(policy, axis=1).astype("int32")
-        return T.switch(explore, random_actions, best)
+        random_actions = T.minimum(T.floor(uniform[1] * n_actions), n_actions - 1)
+        best = T.argmax(policy, axis=1)
+        return T.switch(explore, random_actions, best).astype(self.output_dtype)

@@ -21,10 +21,20 @@ class ProbabilisticResolver(BaseResolver):
     incoming : layer [batch, n_actions]
         Probabilities (e.g. a softmax) or unnormalised non-negative scores.
     assume_normalized : bool
-    seed : int or None
+    seed : int >= 0 or None
         None draws it from ``lasagne.random.get_rng()``.
     output_dtype : str
+        Integer dtype of the action ids.
     name : str
+
+    Raises
+    ------
+    TypeError
+        If ``incoming`` is not a layer, ``seed`` not an int or
+        ``output_dtype`` not a dtype.
+    ValueError
+        If ``incoming`` is not 2-D, ``seed`` is negative or ``output_dtype``
+        is not an integer dtype.
 
     Notes
     -----

@@ -10,6 +10,7 @@ import theano.tensor as T
 
 from ..utils.clone import clone_network
 from ..utils.format import check_list
+from ..utils._validation import require_layer, require_probability
 
 __all__ = ["TargetNetwork", "clone_network", "pair_parameters", "hard_updates", "soft_updates"]
 
@@ -89,8 +90,18 @@ def hard_updates(param_pairs):
 def soft_updates(param_pairs, tau):
     r"""Update dict :math:`\theta^- \leftarrow (1 - \tau)\theta^- + \tau\theta`.
 
-    ``tau`` may be a float or a symbolic scalar.
+    Parameters
+    ----------
+    param_pairs : OrderedDict {target parameter: source parameter}
+    tau : float in [0, 1] or Theano scalar
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a numeric ``tau`` is not a finite number in [0, 1].
     """
+    if not isinstance(tau, theano.Variable):
+        tau = require_probability(tau, "tau")
     return OrderedDict((target, T.cast((1 - tau) * target + tau * source, target.dtype))
                        for target, source in param_pairs.items())
 
@@ -124,6 +135,7 @@ class TargetNetwork(object):
 
     def __init__(self, original_network_outputs, bottom_layers=(), share_inputs=True,
                  name="target_net."):
+        _check_layers(original_network_outputs, "original_network_outputs")
         self.original_network_outputs = original_network_outputs
         self.bottom_layers = bottom_layers
         self.name = name
@@ -163,14 +175,27 @@ class TargetNetwork(object):
         ----------
         moving_average_alpha : float in [0, 1]
             :math:`\tau` of :math:`\theta^- \leftarrow (1-\tau)\theta^- + \tau\theta`.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``moving_average_alpha`` is not a finite number in [0, 1].
         """
-        if not 0 <= moving_average_alpha <= 1:
-            raise ValueError("`moving_average_alpha` must be in [0, 1], got %r"
-                             % (moving_average_alpha,))
+        moving_average_alpha = require_probability(moving_average_alpha, "moving_average_alpha")
         if moving_average_alpha == 1:
             self.load_weights_hard()
         else:
             self.load_weights_moving_average(moving_average_alpha)
+
+
+def _check_layers(network, argument):
+    """Every layer of a layer, list/tuple of layers or dict of layers is a lasagne layer."""
+    if not isinstance(network, (list, tuple, dict)):
+        return require_layer(network, argument)
+    items = network.items() if isinstance(network, dict) else enumerate(network)
+    for key, layer in items:
+        require_layer(layer, "%s[%r]" % (argument, key))
+    return network
 
 
 def _layers_of(network):

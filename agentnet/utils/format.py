@@ -4,6 +4,7 @@ from collections import OrderedDict
 import lasagne
 
 from .logging import warn
+from ._validation import require_int
 
 __all__ = ["supported_sequences", "is_layer", "is_theano_object", "is_numpy_object",
            "check_sequence", "check_list", "check_tuple", "check_ordered_dict",
@@ -81,6 +82,11 @@ def check_ordered_dict(x):
 def unpack_list(a, lengths):
     """Split ``a`` into consecutive chunks of the given lengths.
 
+    Raises
+    ------
+    TypeError, ValueError
+        If a length is not an int >= 0.
+
     Examples
     --------
     >>> unpack_list(list(range(10)), [2, 3, 5])
@@ -88,6 +94,7 @@ def unpack_list(a, lengths):
     """
     chunks, start = [], 0
     for length in lengths:
+        length = require_int(length, "lengths", minimum=0)
         chunks.append(a[start:start + length])
         start += length
     return chunks

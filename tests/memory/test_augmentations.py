@@ -75,7 +75,7 @@ def test_counter_and_switch():
                                InputLayer((None, 3))), "`observation_input` must have ndim 2"),
     (lambda: SwitchLayer(InputLayer((None,)), InputLayer((None, 2)), InputLayer((None, 3))),
      "same shape"),
-    (lambda: CounterLayer(InputLayer((None,)), k=0), "`k` must be a positive int"),
+    (lambda: CounterLayer(InputLayer((None,)), k=0), "`k` must be an int >= 1"),
 ], ids=["window-size", "window-shape", "stack-depth", "controls", "stack-item", "switch", "counter"])
 def test_bad_input(build, message):
     with pytest.raises(ValueError, match=message):

@@ -80,7 +80,7 @@ def test_new_sample_on_every_call():
 @pytest.mark.parametrize("epsilon", [-0.1, 1.5, np.float32(1.01), float("nan")],
                          ids=["negative", "above-1", "numpy-scalar", "nan"])
 def test_numeric_epsilon_outside_unit_interval(epsilon):
-    with pytest.raises(ValueError, match=r"`epsilon` must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"`epsilon` must be a finite real number in \[0, 1\]"):
         EpsilonGreedyResolver(InputLayer((None, N_ACTIONS)), epsilon=epsilon)
 
 

@@ -78,7 +78,8 @@ def test_mismatched_networks_are_rejected_by_name():
     other = DenseLayer(DenseLayer(InputLayer((None, 10)), 21, name="wide"), 40, name="head")
     with pytest.raises(ValueError, match="head"):
         pair_parameters(other, d2)
-    with pytest.raises(ValueError, match="must be in \\[0, 1\\]"):
+    with pytest.raises(ValueError,
+                       match=r"`moving_average_alpha` must be a finite real number in \[0, 1\]"):
         TargetNetwork(d2).load_weights(1.5)
 
 

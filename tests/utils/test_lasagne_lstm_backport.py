@@ -1,4 +1,4 @@
-"""Lasagne's LSTMLayer as patched by the backports, against a numpy loop of Lasagne master's maths."""
+"""Lasagne's LSTMLayer as patched by the backports vs a numpy loop of Lasagne master's maths."""
 import numpy as np
 import pytest
 import theano

@@ -3,7 +3,16 @@ import theano
 import theano.tensor as T
 from lasagne.layers import ElemwiseMergeLayer, NonlinearityLayer, get_all_layers
 
+from .._validation import require_layer, require_real
+
 __all__ = ["mul", "add", "clip_grads", "get_layer_dtype", "get_automatic_updates"]
+
+
+def _check_layers(layers):
+    if not layers:
+        raise ValueError("`layers` must hold at least one layer, got none")
+    for i, layer in enumerate(layers):
+        require_layer(layer, "layers[%i]" % i)
 
 
 def _merge_name(layers):
@@ -12,19 +21,28 @@ def _merge_name(layers):
 
 def mul(*layers, **kwargs):
     """Elementwise product of layers (default name ``"sum(<names>)"``, as the original)."""
+    _check_layers(layers)
     kwargs.setdefault("name", _merge_name(layers))
     return ElemwiseMergeLayer(layers, T.mul, **kwargs)
 
 
 def add(*layers, **kwargs):
     """Elementwise sum of layers (default name ``"sum(<names>)"``)."""
+    _check_layers(layers)
     kwargs.setdefault("name", _merge_name(layers))
     return ElemwiseMergeLayer(layers, T.add, **kwargs)
 
 
 def clip_grads(layer, clipping_bound):
-    """Identity layer whose backward pass clips gradients to ``[-|b|, |b|]``."""
-    bound = abs(clipping_bound)
+    """Identity layer whose backward pass clips gradients to ``[-|b|, |b|]``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``layer`` is not a layer or ``clipping_bound`` not a finite number.
+    """
+    require_layer(layer, "layer")
+    bound = abs(require_real(clipping_bound, "clipping_bound"))
     return NonlinearityLayer(layer, lambda x: theano.gradient.grad_clip(x, -bound, bound),
                              name=(layer.name or "clipping_layer") + ".grad_clip")
 

@@ -1,0 +1,98 @@
+"""Memory cells, gates, augmentations and attention: bad arguments are refused at construction,
+with an error naming the argument (issue 14)."""
+import numpy as np
+import pytest
+from lasagne.layers import Gate, InputLayer
+
+from agentnet.memory import (AttentionLayer, CounterLayer, DotAttentionLayer, GateLayer, GRUCell,
+                             GRUMemoryLayer, LSTMCell, RNNCell, StackAugmentation, SwitchLayer,
+                             WindowAugmentation)
+from agentnet.memory.attention import self_attention
+
+N_IN, N_UNITS = 3, 5
+
+
+def x():
+    return InputLayer((None, N_IN), name="x")
+
+
+def h():
+    return InputLayer((None, N_UNITS), name="h")
+
+
+def sequence():
+    return InputLayer((None, 6, N_IN), name="sequence")
+
+
+TYPE_ERRORS = [
+    (lambda: RNNCell(np.zeros((2, N_UNITS)), x()), r"`prev_state` must be a lasagne layer"),
+    (lambda: RNNCell(h(), [x(), np.zeros(N_IN)]),
+     r"`input_or_inputs\[1\]` must be a lasagne layer, got ndarray"),
+    (lambda: RNNCell(h(), x(), num_units=5.0), r"`num_units` must be an int >= 1, got 5.0"),
+    (lambda: RNNCell(h(), x(), grad_clipping="5"), r"`grad_clipping` must be a real number"),
+    (lambda: LSTMCell(h(), "hid", x()), r"`prev_out` must be a lasagne layer, got str"),
+    (lambda: GRUCell(h(), x(), dropout="0.5"), r"`dropout` must be a real number in \[0, 1\)"),
+    (lambda: GateLayer([x(), np.ones(3)], [2]), r"`gate_controllers\[1\]` must be a lasagne"),
+    (lambda: GateLayer(x(), [2, "3"]), r"`channels\[1\]` must be an int >= 1 \(units\) or a layer"),
+    (lambda: GRUMemoryLayer(2.5, x(), h()), r"`num_units` must be an int >= 1, got 2.5"),
+    (lambda: GRUMemoryLayer(N_UNITS, x(), h(), resetgate=None),
+     r"`resetgate` must be a lasagne.layers.Gate, got NoneType"),
+    (lambda: CounterLayer(InputLayer((None,)), k=2.5),
+     r"`k` must be an int >= 1 \(the period\) or None, got 2.5 \(float\)"),
+    (lambda: CounterLayer(np.zeros(3)), r"`prev_counter` must be a lasagne layer"),
+    (lambda: SwitchLayer(x(), np.zeros((2, N_IN)), x()), r"`than_branch` must be a lasagne layer"),
+    (lambda: WindowAugmentation(x(), np.zeros((2, 4, N_IN))),
+     r"`prev_state_input` must be a lasagne layer"),
+    (lambda: StackAugmentation(x(), InputLayer((None, 4, N_IN)), "controls"),
+     r"`controls_layer` must be a lasagne layer, got str"),
+    (lambda: AttentionLayer(np.zeros((2, 6, N_IN)), h(), 4),
+     r"`input_sequence` must be a lasagne layer"),
+    (lambda: DotAttentionLayer(sequence(), x(), mask_input=np.ones((2, 6))),
+     r"`mask_input` must be a lasagne layer"),
+    (lambda: self_attention(sequence(), key_size=2.5), r"`key_size` must be an int >= 1"),
+]
+TYPE_IDS = ["rnn-state-array", "rnn-input-array", "rnn-float-units", "rnn-string-clipping",
+            "lstm-out-string", "gru-string-dropout", "gate-controller", "gate-channel",
+            "grumemory-float-units", "grumemory-gate", "counter-float-k", "counter-array",
+            "switch-branch", "window-state", "stack-controls", "attention-values",
+            "dot-attention-mask", "self-attention-key-size"]
+
+
+@pytest.mark.parametrize("build, match", TYPE_ERRORS, ids=TYPE_IDS)
+def test_wrong_type_is_a_named_type_error(build, match):
+    with pytest.raises(TypeError, match=match):
+        build()
+
+
+VALUE_ERRORS = [
+    (lambda: GRUCell(h(), x(), dropout=1.5),
+     r"`dropout` must be a finite real number in \[0, 1\), got 1.5"),
+    (lambda: LSTMCell(h(), h(), x(), dropout=1.0),
+     r"`dropout` must be a finite real number in \[0, 1\), got 1.0"),
+    (lambda: GRUCell(h(), x(), dropout=-0.1), r"`dropout` must be a finite real number"),
+    (lambda: LSTMCell(h(), h(), x(), grad_clipping=float("nan")),
+     r"`grad_clipping` must be a finite real number"),
+    (lambda: RNNCell(h(), x(), num_units=0), r"`num_units` must be an int >= 1, got 0"),
+    (lambda: GateLayer(x(), [0]), r"`channels\[0\]` must be an int >= 1 \(units\) or a layer"),
+    (lambda: GRUMemoryLayer(N_UNITS, x(), h(), grad_clipping=-1),
+     r"`grad_clipping` must be a finite real number in \[0, inf\), got -1"),
+    (lambda: GRUMemoryLayer(0, x(), h()), r"`num_units` must be an int >= 1, got 0"),
+    (lambda: AttentionLayer(sequence(), h(), 0), r"`num_units` must be an int >= 1, got 0"),
+]
+VALUE_IDS = ["gru-dropout-1.5", "lstm-dropout-1", "gru-dropout-negative", "lstm-clipping-nan",
+             "rnn-zero-units", "gate-zero-channel", "grumemory-negative-clipping",
+             "grumemory-zero-units", "attention-zero-units"]
+
+
+@pytest.mark.parametrize("build, match", VALUE_ERRORS, ids=VALUE_IDS)
+def test_out_of_range_is_a_named_value_error(build, match):
+    with pytest.raises(ValueError, match=match):
+        build()
+
+
+def test_valid_boundaries_are_accepted():
+    """dropout 0 and just below 1, a negative cell clipping bound (used as |c|), k = 1."""
+    GRUCell(h(), x(), dropout=0.0)
+    LSTMCell(h(), h(), x(), dropout=0.999, grad_clipping=-5)
+    GRUMemoryLayer(N_UNITS, x(), h(), grad_clipping=0, resetgate=Gate(W_cell=None))
+    assert CounterLayer(InputLayer((None,)), k=np.int64(1)).k == 1
