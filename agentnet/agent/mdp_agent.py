@@ -406,6 +406,8 @@ class MDPAgent(object):
         >>> react = agent.get_react_function()          # doctest: +SKIP
         >>> action, new_memory = react(observation_batch, memory)  # doctest: +SKIP
         """
+        _require_flags(output_flags, "output_flags")
+        _require_flags(function_flags, "function_flags")
         function_flags = {"allow_input_downcast": True} if function_flags is None \
             else dict(function_flags)
         inputs = [layer.input_var for layer in self.observation_layers]
@@ -448,6 +450,12 @@ class MDPAgent(object):
 
     _check_layer = staticmethod(check_layer)
     _check_init_pairs = staticmethod(check_init_pairs)
+
+
+def _require_flags(flags, argument):
+    if flags is not None and not isinstance(flags, dict):
+        raise TypeError("`%s` must be a dict of keyword arguments or None, got %s"
+                        % (argument, type(flags).__name__))
 
 
 def _preceding_memories(environment):

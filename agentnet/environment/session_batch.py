@@ -1,11 +1,12 @@
 """A batch of recorded sessions given as symbolic tensors (e.g. sampled from a pool)."""
+import theano
 import theano.tensor as T
 
 from ..objective.base import BaseObjective
 from ..utils.format import check_list
 from ..utils.logging import warn
 from ..utils._validation import suggest_keywords
-from .base import BaseEnvironment
+from .base import BaseEnvironment, _as_shape
 
 __all__ = ["SessionBatchEnvironment", "replay_action_results"]
 
@@ -17,6 +18,25 @@ def replay_action_results(last_states, padded_observations):
     return [ticks + 1], [obs[rows, ticks + 1] for obs in padded_observations]
 
 
+def _tensors(values, argument):
+    """``values`` as a list of Theano tensors."""
+    values = check_list(values)
+    for value in values:
+        if not isinstance(value, theano.Variable):
+            raise TypeError("`%s` must be Theano tensors [batch, tick, ...], got %s (wrap numpy "
+                            "data in theano.shared)" % (argument, type(value).__name__))
+    return values
+
+
+def _optional_sequence(value, argument):
+    """None or a [batch, tick] tensor."""
+    if value is not None and getattr(value, "ndim", None) != 2:
+        raise ValueError("`%s` must be None or a tensor of ndim 2 [batch, tick], got %s"
+                         % (argument, "ndim %s" % value.ndim if hasattr(value, "ndim")
+                            else type(value).__name__))
+    return value
+
+
 class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
     """Recorded sessions defined by arbitrary symbolic tensors; owns no storage.
 
@@ -24,12 +44,20 @@ class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
     ----------
     observations : tensor or list of tensors [batch, tick, obs_shape...]
     single_observation_shapes : list of shapes
-        Per-tick shape of each observation.
+        Per-tick shape of each observation (an int ``n`` is ``(n,)``).
     actions : tensor or list of tensors [batch, tick, action_shape...]
     single_action_shapes : list of shapes or "all_scalar"
     rewards, is_alive : tensors [batch, tick] or None
     preceding_agent_memories : list of tensors [batch, memory_shape...] or None
         Agent memories before tick 0; used as initial memories by replay.
+
+    Raises
+    ------
+    TypeError
+        For observations or actions that are not Theano tensors (numpy data
+        goes in through ``theano.shared`` or a SessionPoolEnvironment).
+    ValueError
+        For a tensor whose ndim does not match its per-tick shape.
     """
 
     @suggest_keywords
@@ -39,15 +67,15 @@ class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
         if actions is None:
             raise ValueError("`actions` is required: replay feeds the recorded actions to the "
                              "agent")
-        self.observations = check_list(observations)
-        self.actions = check_list(actions)
-        self.single_observation_shapes = [tuple(s) for s in single_observation_shapes]
+        self.observations = _tensors(observations, "observations")
+        self.actions = _tensors(actions, "actions")
+        self.single_observation_shapes = [_as_shape(s) for s in single_observation_shapes]
         if isinstance(single_action_shapes, str) and single_action_shapes == "all_scalar":
             single_action_shapes = [()] * len(self.actions)
-        self.single_action_shapes = [tuple(s) for s in single_action_shapes]
+        self.single_action_shapes = [_as_shape(s) for s in single_action_shapes]
         self._check_ndims()
-        self.rewards = rewards
-        self.is_alive = is_alive
+        self.rewards = _optional_sequence(rewards, "rewards")
+        self.is_alive = _optional_sequence(is_alive, "is_alive")
         self._pool = None
         if preceding_agent_memories is not None:
             self.preceding_agent_memories = check_list(preceding_agent_memories)

@@ -60,6 +60,10 @@ CASES = [
      ValueError, "`batch_size` must be an int >= 0, got -1"),
     ("zeros-like-memory-string", lambda: AGENT.get_zeros_like_memory("2"),
      TypeError, r"`batch_size` must be an int >= 0, got '2' \(str\)"),
+    ("react-output-flags-string", lambda: AGENT.get_react_function(output_flags="deterministic"),
+     TypeError, "`output_flags` must be a dict of keyword arguments or None, got str"),
+    ("react-function-flags-list", lambda: AGENT.get_react_function(function_flags=["fast"]),
+     TypeError, "`function_flags` must be a dict of keyword arguments or None, got list"),
     ("check-layer-list", lambda: check_layer(MEMORY, [[0.0] * 4], argument="initial_hidden"),
      TypeError, "`initial_hidden`: the value for .* got list"),
 ]

@@ -10,7 +10,8 @@ import theano.tensor as T
 from lasagne.layers import DenseLayer, InputLayer
 
 from agentnet.agent import Agent
-from agentnet.environment import SessionPoolEnvironment
+from agentnet.environment import (BaseEnvironment, EnvironmentStepLayer, SessionBatchEnvironment,
+                                  SessionPoolEnvironment)
 from agentnet.resolver import GreedyResolver
 
 N_ACTIONS, TICKS = 3, 4
@@ -118,6 +119,38 @@ CASES = [
 ]
 
 
+ONE_STATE_ENV = BaseEnvironment([(1,)], [(3,)], [()])
+
+BASE_CASES = [
+    ("state-shape-negative", lambda: BaseEnvironment([(-1,)], [(3,)], [()]),
+     ValueError, r"`state_shapes` must be an int >= 1 \(sizes of each shape\) or None, got -1"),
+    ("observation-shape-float", lambda: BaseEnvironment([(1,)], [(3.0,)], [()]),
+     TypeError, r"`observation_shapes` must be an int >= 1 .* got 3.0 \(float\)"),
+    ("state-dtype-typo", lambda: BaseEnvironment([(1,)], [(3,)], [()], state_dtypes=["flaot32"]),
+     TypeError, "`state_dtypes` must be a dtype name such as 'int32' or 'float32', got 'flaot32'"),
+    ("action-dtypes-count", lambda: BaseEnvironment([(1,)], [(3,)], [()],
+                                                    action_dtypes=["int32", "int32"]),
+     ValueError, r"`action_dtypes` must have one dtype per shape \(1\), got 2"),
+    ("step-layer-environment", lambda: EnvironmentStepLayer(object()),
+     TypeError, "`environment` must be a BaseEnvironment, got object"),
+    ("step-layer-numpy-state", lambda: ONE_STATE_ENV.as_layers([np.zeros((2, 1))]),
+     TypeError, "`prev_state_layers` must be a lasagne layer, got ndarray"),
+    ("step-layer-numpy-action", lambda: ONE_STATE_ENV.as_layers(None, [np.zeros(2)]),
+     TypeError, "`action_layers` must be a lasagne layer, got ndarray"),
+    ("step-layer-state-count", lambda: ONE_STATE_ENV.as_layers(
+        [InputLayer((None, 1)), InputLayer((None, 1))]),
+     ValueError, r"`prev_state_layers` must have one layer per state of BaseEnvironment \(1\), "
+                 r"got 2"),
+    ("batch-numpy-observations", lambda: SessionBatchEnvironment(
+        np.zeros((2, 3, 4)), [(4,)], T.imatrix()),
+     TypeError, r"`observations` must be Theano tensors \[batch, tick, ...\], got ndarray"),
+    ("batch-is-alive-ndim", lambda: SessionBatchEnvironment(
+        T.tensor3(), [(4,)], T.imatrix(), is_alive=T.tensor3()),
+     ValueError, r"`is_alive` must be None or a tensor of ndim 2 \[batch, tick\], got ndim 3"),
+]
+CASES += BASE_CASES
+
+
 def _loaded_pool():
     pool = _pool()
     pool.load_sessions(*_sessions())
@@ -184,6 +217,11 @@ def test_input_layer_without_output_dtype_stores_its_variable_dtype_and_others_f
                                   actions=AGENT.action_layers, agent_memories=[])
     assert [o.dtype for o in pool.observations] == ["uint8", theano.config.floatX]
     assert pool.actions[0].dtype == "int32"
+
+
+def test_session_batch_takes_int_shapes_as_one_dimensional():
+    batch = SessionBatchEnvironment(T.tensor3(), [4], T.imatrix())
+    assert batch.single_observation_shapes == [(4,)] and batch.observation_shapes == ((4,),)
 
 
 def test_numpy_integer_counts_are_accepted():
