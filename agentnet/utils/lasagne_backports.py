@@ -383,6 +383,8 @@ class DenseLayer(_Lasagne01DenseLayer):
     ValueError
         When ``num_leading_axes`` leaves no trailing axis, a trailing axis
         has an unknown size or ``num_units`` is not positive.
+    TypeError
+        When ``num_units`` or ``num_leading_axes`` is not an int.
 
     Examples
     --------
@@ -396,7 +398,10 @@ class DenseLayer(_Lasagne01DenseLayer):
                  nonlinearity=nonlinearities.rectify, num_leading_axes=1, **kwargs):
         # Lasagne 0.1's __init__ sizes W for exactly one leading axis, so it is skipped.
         Layer.__init__(self, incoming, **kwargs)
-        if not _is_int(num_units) or num_units <= 0:
+        if not _is_int(num_units):
+            raise TypeError("`num_units` must be a positive int, got %r (%s)"
+                            % (num_units, type(num_units).__name__))
+        if num_units <= 0:
             raise ValueError("`num_units` must be a positive int, got %r" % (num_units,))
         leading = _leading_axes(num_leading_axes, len(self.input_shape))
         trailing = self.input_shape[leading:]

@@ -50,12 +50,20 @@ TYPE_ERRORS = [
     (lambda: DotAttentionLayer(sequence(), x(), mask_input=np.ones((2, 6))),
      r"`mask_input` must be a lasagne layer"),
     (lambda: self_attention(sequence(), key_size=2.5), r"`key_size` must be an int >= 1"),
+    (lambda: LSTMCell(np.zeros((2, N_UNITS)), h(), x()), r"`prev_cell` must be a lasagne layer"),
+    (lambda: GRUCell(h(), x(), num_units="5"), r"`num_units` must be an int >= 1, got '5'"),
+    (lambda: GRUMemoryLayer(N_UNITS, [[0.0] * N_IN], h()),
+     r"`observation_input` must be a lasagne layer, got list"),
+    (lambda: SwitchLayer("always", x(), x()), r"`condition` must be a lasagne layer, got str"),
+    (lambda: AttentionLayer(sequence(), h(), "8"), r"`num_units` must be an int >= 1, got '8'"),
 ]
 TYPE_IDS = ["rnn-state-array", "rnn-input-array", "rnn-float-units", "rnn-string-clipping",
             "lstm-out-string", "gru-string-dropout", "gate-controller", "gate-channel",
             "grumemory-float-units", "grumemory-gate", "counter-float-k", "counter-array",
             "switch-branch", "window-state", "stack-controls", "attention-values",
-            "dot-attention-mask", "self-attention-key-size"]
+            "dot-attention-mask", "self-attention-key-size", "lstm-cell-array",
+            "gru-string-units", "grumemory-observation-list", "switch-condition-string",
+            "attention-string-units"]
 
 
 @pytest.mark.parametrize("build, match", TYPE_ERRORS, ids=TYPE_IDS)

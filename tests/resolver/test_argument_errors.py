@@ -58,8 +58,12 @@ def test_epsilon_greedy_int64_actions_are_the_same_actions():
      r"`seed` must be an int >= 0, got -1"),
     (lambda: EpsilonGreedyResolver(scores(), seed="7"), TypeError,
      r"`seed` must be an int >= 0, got '7' \(str\)"),
+    (lambda: EpsilonGreedyResolver(scores(), epsilon=True), TypeError,
+     r"`epsilon` must be a float in \[0, 1\] or a Theano scalar .*, got True \(bool\)"),
+    (lambda: GreedyResolver(scores(), output_dtype="bool"), ValueError,
+     r"`output_dtype` must be an int dtype, got 'bool'"),
 ], ids=["incoming-array", "float-dtype", "unknown-dtype", "epsilon-vector", "negative-seed",
-        "string-seed"])
+        "string-seed", "epsilon-bool", "bool-dtype"])
 def test_bad_argument_is_named(build, error, match):
     with pytest.raises(error, match=match):
         build()

@@ -5,6 +5,7 @@ import theano
 from lasagne.layers import InputLayer, get_output
 
 from agentnet.utils.format import unpack_list
+from agentnet.utils.lasagne_backports import DenseLayer
 from agentnet.utils.layers import add, clip_grads, mul
 
 
@@ -25,8 +26,12 @@ def layer():
      r"`lengths` must be an int >= 0, got -1"),
     (lambda: unpack_list([1, 2, 3], [1.5]), TypeError,
      r"`lengths` must be an int >= 0, got 1.5 \(float\)"),
+    (lambda: DenseLayer(layer(), "5"), TypeError,
+     r"`num_units` must be a positive int, got '5' \(str\)"),
+    (lambda: DenseLayer(layer(), 2.0), TypeError,
+     r"`num_units` must be a positive int, got 2.0 \(float\)"),
 ], ids=["clip-string", "clip-inf", "clip-array", "mul-array", "add-none", "negative-length",
-        "float-length"])
+        "float-length", "dense-string-units", "dense-float-units"])
 def test_bad_argument_is_named(build, error, match):
     with pytest.raises(error, match=match):
         build()
