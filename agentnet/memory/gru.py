@@ -16,9 +16,10 @@ def _check_arguments(num_units, observation_input, prev_state_input, gates, grad
     require_layer(observation_input, "observation_input")
     require_layer(prev_state_input, "prev_state_input")
     for name, gate in gates.items():
-        if not isinstance(gate, Gate):
-            raise TypeError("`%s` must be a lasagne.layers.Gate, got %s"
-                            % (name, type(gate).__name__))
+        # duck-typed, as Lasagne's own recurrent layers read only these attributes
+        if not all(hasattr(gate, a) for a in ("W_in", "W_hid", "b", "nonlinearity")):
+            raise TypeError("`%s` must be a lasagne.layers.Gate (W_in, W_hid, b, nonlinearity), "
+                            "got %s" % (name, type(gate).__name__))
     require_real(grad_clipping, "grad_clipping", low=0)
 
 

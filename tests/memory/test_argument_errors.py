@@ -1,7 +1,10 @@
 """Memory cells, gates, augmentations and attention: bad arguments are refused at construction,
 with an error naming the argument (issue 14)."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+from lasagne import init
 from lasagne.layers import Gate, InputLayer
 
 from agentnet.memory import (AttentionLayer, CounterLayer, DotAttentionLayer, GateLayer, GRUCell,
@@ -36,7 +39,7 @@ TYPE_ERRORS = [
     (lambda: GateLayer(x(), [2, "3"]), r"`channels\[1\]` must be an int >= 1 \(units\) or a layer"),
     (lambda: GRUMemoryLayer(2.5, x(), h()), r"`num_units` must be an int >= 1, got 2.5"),
     (lambda: GRUMemoryLayer(N_UNITS, x(), h(), resetgate=None),
-     r"`resetgate` must be a lasagne.layers.Gate, got NoneType"),
+     r"`resetgate` must be a lasagne.layers.Gate \(W_in, W_hid, b, nonlinearity\), got NoneType"),
     (lambda: CounterLayer(InputLayer((None,)), k=2.5),
      r"`k` must be an int >= 1 \(the period\) or None, got 2.5 \(float\)"),
     (lambda: CounterLayer(np.zeros(3)), r"`prev_counter` must be a lasagne layer"),
@@ -104,3 +107,12 @@ def test_valid_boundaries_are_accepted():
     LSTMCell(h(), h(), x(), dropout=0.999, grad_clipping=-5)
     GRUMemoryLayer(N_UNITS, x(), h(), grad_clipping=0, resetgate=Gate(W_cell=None))
     assert CounterLayer(InputLayer((None,)), k=np.int64(1)).k == 1
+
+
+def test_gru_memory_layer_reads_any_gate_like_object():
+    """Spec 05, GRUMemoryLayer: "Initial values come from the Gate objects' W_in, W_hid, b;
+    nonlinearities from their nonlinearity" -- only those attributes are required."""
+    gate_like = SimpleNamespace(W_in=init.Constant(0.5), W_hid=init.Constant(0.0),
+                                b=init.Constant(0.0), nonlinearity=None)
+    layer = GRUMemoryLayer(N_UNITS, x(), h(), updategate=gate_like)
+    np.testing.assert_array_equal(layer.gate_params["updategate"][0].get_value(), 0.5)
