@@ -23,7 +23,8 @@ def _check_epsilon(epsilon):
     if not isinstance(epsilon, numbers.Real) or isinstance(epsilon, (bool, np.bool_)):
         raise TypeError("`epsilon` must be a float in [0, 1] or a Theano scalar (e.g. a shared "
                         "variable), got %r (%s)" % (epsilon, type(epsilon).__name__))
-    return require_probability(epsilon, "epsilon")
+    require_probability(epsilon, "epsilon")
+    return epsilon
 
 
 class EpsilonGreedyResolver(BaseResolver):
@@ -82,4 +83,5 @@ class EpsilonGreedyResolver(BaseResolver):
         explore = T.lt(uniform[0], self.epsilon)
         random_actions = T.minimum(T.floor(uniform[1] * n_actions), n_actions - 1)
         best = T.argmax(policy, axis=1)
-        return T.switch(explore, random_actions, best).astype(self.output_dtype)
+        return T.switch(explore, random_actions.astype(self.output_dtype),
+                        best.astype(self.output_dtype))
