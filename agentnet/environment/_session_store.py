@@ -24,6 +24,14 @@ def available_memory_bytes():
     return None
 
 
+def _unsigned_max(array):
+    """Largest value of an integer array read as unsigned: negatives read as huge values.
+
+    One reduction thus checks both bounds of :math:`0 \\le x < n`.
+    """
+    return array.view("u%i" % array.dtype.itemsize).max()
+
+
 def _first_offender(array, bad):
     """``(value, index)`` of the first True entry of the mask ``bad``."""
     index = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -38,6 +46,9 @@ class Flags(object):
     any_dtype = True
 
     def __call__(self, array):
+        if array.size == 0 or array.dtype.kind == "b" \
+                or (array.dtype.kind in "iu" and _unsigned_max(array) <= 1):
+            return None
         bad = (array != 0) & (array != 1)
         if not bad.any():
             return None
@@ -53,9 +64,11 @@ class ActionIds(object):
 
     def __call__(self, array):
         if array.dtype.kind not in "iu" or array.size == 0 \
-                or (array.min() >= 0 and array.max() < self.n_actions):
+                or _unsigned_max(array) < self.n_actions:
             return None
         bad = (array < 0) | (array >= self.n_actions)
+        if not bad.any():
+            return None
         return ("values must be action ids in [0, %i), got %r at index %s"
                 % ((self.n_actions,) + _first_offender(array, bad)))
 

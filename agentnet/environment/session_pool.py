@@ -183,10 +183,11 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         memories = check_list(prev_memories) if prev_memories is not None else None
         self._check_counts(observations, actions, memories)
         rewards = np.asarray(reward_seq)
+        # defaults are boolean: flags of that dtype need no values check
         if is_alive is None:
-            is_alive = np.ones(rewards.shape, dtype="uint8")
+            is_alive = np.ones(rewards.shape, dtype=bool)
         if is_truncated is None:
-            is_truncated = np.zeros(rewards.shape, dtype="uint8")
+            is_truncated = np.zeros(rewards.shape, dtype=bool)
         if memories is None:
             memories = [np.zeros((rewards.shape[0],) + tuple(d or 0 for d in s.unit_shape),
                                  s.dtype) for s in self._memory_specs]

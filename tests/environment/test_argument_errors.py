@@ -229,3 +229,20 @@ def test_numpy_integer_counts_are_accepted():
                                   agent_memories=np.int64(0))
     assert (len(pool.observations), len(pool.actions)) == (2, 1)
     assert pool.preceding_agent_memories == []
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int64", "uint16", ">i4"])
+def test_action_ids_are_checked_in_every_integer_dtype(dtype):
+    """The bound check reads ids as unsigned (one reduction); negatives must still be caught."""
+    observations, actions, rewards = _sessions()
+    valid = actions[0].astype(dtype)
+    _pool().load_sessions(observations, [valid], rewards)
+    if np.dtype(dtype).kind == "i":
+        negative = valid.copy()
+        negative[1, 1] = -1
+        with pytest.raises(ValueError, match=r"got -1 at index \(1, 1\)"):
+            _pool().load_sessions(observations, [negative], rewards)
+    too_large = valid.copy()
+    too_large[0, 3] = N_ACTIONS
+    with pytest.raises(ValueError, match=r"got 3 at index \(0, 3\)"):
+        _pool().load_sessions(observations, [too_large], rewards)
