@@ -15,7 +15,8 @@ from lasagne.layers import DenseLayer, SliceLayer, flatten, reshape
 from ..utils.layers.broadcast import BroadcastLayer, UnbroadcastLayer, UpcastLayer
 from ..utils.layers.dict import DictLayer
 from ..utils.logging import warn
-from ..utils._validation import require_int, require_layer, shape_str
+from ..utils._validation import (require_bool, require_callable, require_int, require_layer,
+                                 shape_str)
 
 __all__ = ["AttentionLayer", "DotAttentionLayer", "multihead_attention", "self_attention"]
 
@@ -60,7 +61,7 @@ class _AttentionBase(DictLayer):
         shapes = OrderedDict([("attn", (batch, input_sequence.output_shape[2])),
                               ("probs", (batch, seq_len))])
         super(_AttentionBase, self).__init__(incomings, shapes, **kwargs)
-        self.probs_nonlinearity = probs_nonlinearity
+        self.probs_nonlinearity = require_callable(probs_nonlinearity, "probs_nonlinearity")
         self.has_mask = mask_input is not None
 
     def get_logits(self, keys, query):
@@ -132,7 +133,7 @@ class AttentionLayer(_AttentionBase):
         super(AttentionLayer, self).__init__(input_sequence, query, key_sequence, mask_input,
                                              probs_nonlinearity, **kwargs)
         key_units = self.input_shapes[1][2]
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = require_callable(nonlinearity, "nonlinearity")
         self.W_enc = self.add_param(W_enc, (key_units, num_units), name="enc_to_hid")
         self.W_dec = self.add_param(W_dec, (query.output_shape[1], num_units), name="dec_to_hid")
         self.W_out = self.add_param(W_out, (num_units, 1), name="hid_to_logit")
@@ -168,6 +169,8 @@ class DotAttentionLayer(_AttentionBase):
     def __init__(self, input_sequence, query, key_sequence=None, mask_input=None, scale=False,
                  use_dense_layer=False, probs_nonlinearity=T.nnet.softmax, **kwargs):
         keys = key_sequence if key_sequence is not None else input_sequence
+        scale, use_dense_layer = require_bool(scale, "scale"), require_bool(use_dense_layer,
+                                                                              "use_dense_layer")
         _require_ndim(keys, 3, "key_sequence", "[batch, seq, key_units]")
         _require_ndim(query, 2, "query", "[batch, query_units]")
         self.key_size = keys.output_shape[2]
@@ -241,6 +244,7 @@ def multihead_attention(input_sequence, query, key_sequence=None, mask_input=Non
     """
     require_int(num_heads, "num_heads")
     _check_head_sizes(key_size, value_size)
+    require_callable(attn_class, "attn_class")
     keys = key_sequence if key_sequence is not None else input_sequence
     _check_attention_inputs(input_sequence, query, keys, mask_input)
     key_size = key_size or keys.output_shape[2]
@@ -279,6 +283,7 @@ def self_attention(incoming, key_size=None, value_size=None, mask_input=None, na
     _require_ndim(incoming, 3, "incoming", "[batch, time, units]")
     _require_ndim(mask_input, 2, "mask_input", "[batch, time]")
     _check_head_sizes(key_size, value_size)
+    require_callable(attn_class, "attn_class")
     units = incoming.output_shape[-1]
     key_size, value_size = key_size or units, value_size or units
     qkv = DenseLayer(incoming, 2 * key_size + value_size, nonlinearity=None, num_leading_axes=2,

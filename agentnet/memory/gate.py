@@ -10,7 +10,7 @@ from ..utils.format import check_list
 from ..utils.layers.dict import DictLayer
 from ..utils.layers.helpers import get_layer_dtype
 from ..utils.logging import warn
-from ..utils._validation import require_int, require_layer
+from ..utils._validation import require_callable, require_int, require_layer
 
 __all__ = ["GateLayer"]
 
@@ -48,6 +48,13 @@ def _checked_channels(channels):
     return channels
 
 
+def _checked_nonlinearities(gate_nonlinearities, n_channels):
+    """One callable per channel; None is the identity."""
+    functions = _per_channel(gate_nonlinearities, n_channels, "gate_nonlinearities")
+    return [require_callable(f, "gate_nonlinearities[%i]" % j) if f is not None
+            else nonlinearities.identity for j, f in enumerate(functions)]
+
+
 def _units(channel):
     return channel.output_shape[1] if isinstance(channel, Layer) else channel
 
@@ -81,7 +88,8 @@ class GateLayer(DictLayer):
     Raises
     ------
     TypeError
-        If a controller is not a layer or a channel neither a layer nor an int.
+        If a controller is not a layer, a channel neither a layer nor an int,
+        or a nonlinearity neither callable nor None.
     ValueError
         If an int channel is below 1 or a per-channel list has the wrong length.
 
@@ -97,9 +105,7 @@ class GateLayer(DictLayer):
         self.gate_controllers = _checked_controllers(gate_controllers)
         self.channels = _checked_channels(channels)
         n_channels = len(self.channels)
-        self.gate_nonlinearities = [f or nonlinearities.identity for f in
-                                    _per_channel(gate_nonlinearities, n_channels,
-                                                 "gate_nonlinearities")]
+        self.gate_nonlinearities = _checked_nonlinearities(gate_nonlinearities, n_channels)
         self.channel_names = self._names(channel_names)
         self.channel_layers = [_as_2d(c, "channel") for c in self.channels if isinstance(c, Layer)]
         name = kwargs.get("name") or ""

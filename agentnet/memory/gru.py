@@ -4,7 +4,8 @@ import theano.tensor as T
 from lasagne import nonlinearities
 from lasagne.layers import Gate, MergeLayer, flatten
 
-from ..utils._validation import require_int, require_layer, require_real, shape_str
+from ..utils._validation import (require_callable, require_int, require_layer, require_real,
+                                 shape_str)
 
 __all__ = ["GRUMemoryLayer"]
 
@@ -20,6 +21,8 @@ def _check_arguments(num_units, observation_input, prev_state_input, gates, grad
         if not all(hasattr(gate, a) for a in ("W_in", "W_hid", "b", "nonlinearity")):
             raise TypeError("`%s` must be a lasagne.layers.Gate (W_in, W_hid, b, nonlinearity), "
                             "got %s" % (name, type(gate).__name__))
+        if gate.nonlinearity is not None:
+            require_callable(gate.nonlinearity, name + ".nonlinearity")
     require_real(grad_clipping, "grad_clipping", low=0)
 
 

@@ -10,7 +10,8 @@ from lasagne.layers import DenseLayer, DropoutLayer, ElemwiseSumLayer, Nonlinear
 from ..utils.format import check_list
 from ..utils.layers.helpers import add, clip_grads, mul
 from ..utils.lasagne_backports import ScaleLayer
-from ..utils._validation import require_int, require_layer, require_real, shape_str
+from ..utils._validation import (require_bool, require_callable, require_int, require_layer,
+                                 require_real, shape_str)
 from .gate import GateLayer
 
 __all__ = ["RNNCell", "GRUCell", "LSTMCell"]
@@ -45,6 +46,13 @@ def _check_scalars(dropout, grad_clipping):
     require_real(grad_clipping, "grad_clipping")
 
 
+def _check_nonlinearities(**functions):
+    """Each nonlinearity is callable or None (the identity, as in ``NonlinearityLayer``)."""
+    for argument, function in functions.items():
+        if function is not None:
+            require_callable(function, argument)
+
+
 def _maybe_clipped(layers, grad_clipping):
     return [clip_grads(layer, grad_clipping) for layer in layers] if grad_clipping else layers
 
@@ -77,7 +85,8 @@ def RNNCell(prev_state, input_or_inputs=(), nonlinearity=nonlinearities.tanh, nu
     Raises
     ------
     TypeError
-        If a state or input is not a layer, or a number is of the wrong type.
+        If a state or input is not a layer, a nonlinearity not callable (or
+        None), or a number of the wrong type.
     ValueError
         If a state is not 2-D, ``num_units`` disagrees with it, or a number is
         out of range (``dropout`` in [0, 1), ``num_units`` >= 1).
@@ -85,6 +94,7 @@ def RNNCell(prev_state, input_or_inputs=(), nonlinearity=nonlinearities.tanh, nu
     num_units = _check_state(prev_state, num_units, "prev_state")
     inputs = _check_inputs(input_or_inputs)
     _check_scalars(0, grad_clipping)
+    _check_nonlinearities(nonlinearity=nonlinearity)
     input_inits = Winp if isinstance(Winp, (list, tuple)) else [Winp] * len(inputs)
     if len(input_inits) != len(inputs):
         raise ValueError("`Winp` must be one initializer or one per input (%i), got %i"
@@ -147,7 +157,8 @@ def GRUCell(prev_state, input_or_inputs=(), num_units=None, weight_init=init.Nor
     Raises
     ------
     TypeError
-        If a state or input is not a layer, or a number is of the wrong type.
+        If a state or input is not a layer, a nonlinearity not callable (or
+        None), or a number of the wrong type.
     ValueError
         If a state is not 2-D, ``num_units`` disagrees with it, or a number is
         out of range (``dropout`` in [0, 1), ``num_units`` >= 1).
@@ -155,6 +166,9 @@ def GRUCell(prev_state, input_or_inputs=(), num_units=None, weight_init=init.Nor
     num_units = _check_state(prev_state, num_units, "prev_state")
     inputs = _check_inputs(input_or_inputs)
     _check_scalars(dropout, grad_clipping)
+    _check_nonlinearities(forgetgate_nonlinearity=forgetgate_nonlinearity,
+                          updategate_nonlinearity=updategate_nonlinearity,
+                          hidden_update_nonlinearity=hidden_update_nonlinearity)
     hidden_init, input_init = _gru_gate_inits(weight_init)
     prefix = name or ""
     channel_names = ["to_resetgate", "to_updategate", "to_hidden_update"]
@@ -236,7 +250,8 @@ def LSTMCell(prev_cell, prev_out, input_or_inputs=(), num_units=None, peepholes=
     Raises
     ------
     TypeError
-        If a state or input is not a layer, or a number is of the wrong type.
+        If a state or input is not a layer, a nonlinearity not callable (or
+        None), ``peepholes`` not a bool, or a number of the wrong type.
     ValueError
         If a state is not 2-D, ``num_units`` disagrees with it, or a number is
         out of range (``dropout`` in [0, 1), ``num_units`` >= 1).
@@ -244,6 +259,12 @@ def LSTMCell(prev_cell, prev_out, input_or_inputs=(), num_units=None, peepholes=
     num_units = _check_state(prev_cell, num_units, "prev_cell")
     _check_state(prev_out, num_units, "prev_out")
     _check_scalars(dropout, grad_clipping)
+    _check_nonlinearities(forgetgate_nonlinearity=forgetgate_nonlinearity,
+                          inputgate_nonlinearity=inputgate_nonlinearity,
+                          outputgate_nonlinearity=outputgate_nonlinearity,
+                          cell_nonlinearity=cell_nonlinearity,
+                          output_nonlinearity=output_nonlinearity)
+    peepholes = require_bool(peepholes, "peepholes")
     prefix = name or ""
     gates = GateLayer([prev_out] + _check_inputs(input_or_inputs), [num_units] * 4,
                       gate_nonlinearities=None, bias_init=bias_init, weight_init=weight_init,

@@ -1,6 +1,7 @@
 """Sampling actions from a categorical policy."""
 import theano.tensor as T
 
+from ..utils._validation import require_bool
 from .base import BaseResolver
 from ._seeding import random_streams
 
@@ -30,8 +31,8 @@ class ProbabilisticResolver(BaseResolver):
     Raises
     ------
     TypeError
-        If ``incoming`` is not a layer, ``seed`` not an int or
-        ``output_dtype`` not a dtype.
+        If ``incoming`` is not a layer, ``assume_normalized`` not a bool,
+        ``seed`` not an int or ``output_dtype`` not a dtype.
     ValueError
         If ``incoming`` is not 2-D, ``seed`` is negative or ``output_dtype``
         is not an integer dtype.
@@ -45,7 +46,7 @@ class ProbabilisticResolver(BaseResolver):
 
     def __init__(self, incoming, assume_normalized=False, seed=1234, output_dtype="int32",
                  name="ProbabilisticResolver"):
-        self.assume_normalized = assume_normalized
+        self.assume_normalized = require_bool(assume_normalized, "assume_normalized")
         self.rng = random_streams(seed)
         super(ProbabilisticResolver, self).__init__(incoming, name=name, output_dtype=output_dtype)
 

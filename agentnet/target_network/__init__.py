@@ -10,7 +10,7 @@ import theano.tensor as T
 
 from ..utils.clone import clone_network
 from ..utils.format import check_list
-from ..utils._validation import require_layer, require_probability
+from ..utils._validation import require_bool, require_layer, require_probability
 
 __all__ = ["TargetNetwork", "clone_network", "pair_parameters", "hard_updates", "soft_updates"]
 
@@ -117,8 +117,16 @@ class TargetNetwork(object):
         :func:`~agentnet.utils.clone.clone_network`.
     share_inputs : bool
         Read from the same InputLayers as the original.
-    name : str
-        Prefix of the copied layers' and parameters' names.
+    name : str or None
+        Prefix of the copied layers' and parameters' names (None: names kept).
+
+    Raises
+    ------
+    TypeError
+        If an output is not a layer, ``share_inputs`` not a bool or ``name``
+        not a string.
+    ValueError
+        If the copy shares every parameter with the original.
 
     Attributes
     ----------
@@ -136,6 +144,10 @@ class TargetNetwork(object):
     def __init__(self, original_network_outputs, bottom_layers=(), share_inputs=True,
                  name="target_net."):
         _check_layers(original_network_outputs, "original_network_outputs")
+        share_inputs = require_bool(share_inputs, "share_inputs")
+        if name is not None and not isinstance(name, str):
+            raise TypeError("`name` must be a str (the prefix of copied names) or None, got %r"
+                            % (name,))
         self.original_network_outputs = original_network_outputs
         self.bottom_layers = bottom_layers
         self.name = name

@@ -59,6 +59,19 @@ TYPE_ERRORS = [
      r"`observation_input` must be a lasagne layer, got list"),
     (lambda: SwitchLayer("always", x(), x()), r"`condition` must be a lasagne layer, got str"),
     (lambda: AttentionLayer(sequence(), h(), "8"), r"`num_units` must be an int >= 1, got '8'"),
+    (lambda: RNNCell(h(), x(), nonlinearity="tanh"),
+     r"`nonlinearity` must be callable, got 'tanh'"),
+    (lambda: LSTMCell(h(), h(), x(), cell_nonlinearity=0.5),
+     r"`cell_nonlinearity` must be callable, got 0.5"),
+    (lambda: LSTMCell(h(), h(), x(), peepholes="yes"), r"`peepholes` must be True or False"),
+    (lambda: GateLayer(x(), [2, 3], gate_nonlinearities=[None, "relu"]),
+     r"`gate_nonlinearities\[1\]` must be callable, got 'relu'"),
+    (lambda: GRUMemoryLayer(N_UNITS, x(), h(), hidden_update=Gate(nonlinearity="tanh")),
+     r"`hidden_update.nonlinearity` must be callable"),
+    (lambda: AttentionLayer(sequence(), h(), 4, probs_nonlinearity="softmax"),
+     r"`probs_nonlinearity` must be callable, got 'softmax'"),
+    (lambda: DotAttentionLayer(sequence(), x(), scale="False"), r"`scale` must be True or False"),
+    (lambda: self_attention(sequence(), attn_class="dot"), r"`attn_class` must be callable"),
 ]
 TYPE_IDS = ["rnn-state-array", "rnn-input-array", "rnn-float-units", "rnn-string-clipping",
             "lstm-out-string", "gru-string-dropout", "gate-controller", "gate-channel",
@@ -66,7 +79,9 @@ TYPE_IDS = ["rnn-state-array", "rnn-input-array", "rnn-float-units", "rnn-string
             "switch-branch", "window-state", "stack-controls", "attention-values",
             "dot-attention-mask", "self-attention-key-size", "lstm-cell-array",
             "gru-string-units", "grumemory-observation-list", "switch-condition-string",
-            "attention-string-units"]
+            "attention-string-units", "rnn-nonlinearity", "lstm-cell-nonlinearity",
+            "lstm-peepholes", "gate-nonlinearity", "grumemory-gate-nonlinearity",
+            "attention-probs", "dot-attention-scale", "self-attention-class"]
 
 
 @pytest.mark.parametrize("build, match", TYPE_ERRORS, ids=TYPE_IDS)
@@ -107,6 +122,9 @@ def test_valid_boundaries_are_accepted():
     LSTMCell(h(), h(), x(), dropout=0.999, grad_clipping=-5)
     GRUMemoryLayer(N_UNITS, x(), h(), grad_clipping=0, resetgate=Gate(W_cell=None))
     assert CounterLayer(InputLayer((None,)), k=np.int64(1)).k == 1
+    # flags given as 0/1, as scripts for the original do; a None nonlinearity is the identity
+    LSTMCell(h(), h(), x(), peepholes=0, output_nonlinearity=None)
+    DotAttentionLayer(sequence(), x(), scale=1, use_dense_layer=1)
 
 
 def test_gru_memory_layer_reads_any_gate_like_object():

@@ -62,8 +62,10 @@ def test_epsilon_greedy_int64_actions_are_the_same_actions():
      r"`epsilon` must be a float in \[0, 1\] or a Theano scalar .*, got True \(bool\)"),
     (lambda: GreedyResolver(scores(), output_dtype="bool"), ValueError,
      r"`output_dtype` must be an int dtype, got 'bool'"),
+    (lambda: ProbabilisticResolver(scores(), assume_normalized="yes"), TypeError,
+     r"`assume_normalized` must be True or False, got 'yes'"),
 ], ids=["incoming-array", "float-dtype", "unknown-dtype", "epsilon-vector", "negative-seed",
-        "string-seed", "epsilon-bool", "bool-dtype"])
+        "string-seed", "epsilon-bool", "bool-dtype", "assume-normalized-string"])
 def test_bad_argument_is_named(build, error, match):
     with pytest.raises(error, match=match):
         build()

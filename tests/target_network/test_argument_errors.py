@@ -51,3 +51,12 @@ def test_symbolic_tau_is_accepted():
     target = _target()
     tau = theano.tensor.scalar("tau")
     assert len(soft_updates(target.param_dict, tau)) == len(target.param_dict)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"share_inputs": "no"}, r"`share_inputs` must be True or False, got 'no'"),
+    ({"name": 3}, r"`name` must be a str \(the prefix of copied names\) or None, got 3"),
+], ids=["share-inputs-string", "name-int"])
+def test_bad_flag_or_name_is_a_named_type_error(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        TargetNetwork(DenseLayer(InputLayer((None, 3)), 2), **kwargs)

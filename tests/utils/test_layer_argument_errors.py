@@ -6,7 +6,7 @@ from lasagne.layers import InputLayer, get_output
 
 from agentnet.utils.format import unpack_list
 from agentnet.utils.lasagne_backports import DenseLayer
-from agentnet.utils.layers import add, clip_grads, mul
+from agentnet.utils.layers import BroadcastLayer, add, clip_grads, mul
 
 
 def layer():
@@ -30,8 +30,10 @@ def layer():
      r"`num_units` must be a positive int, got '5' \(str\)"),
     (lambda: DenseLayer(layer(), 2.0), TypeError,
      r"`num_units` must be a positive int, got 2.0 \(float\)"),
+    (lambda: BroadcastLayer(InputLayer((None, 2, 3)), 1, force_broadcastable_batch="no"),
+     TypeError, r"`force_broadcastable_batch` must be True or False, got 'no'"),
 ], ids=["clip-string", "clip-inf", "clip-array", "mul-array", "add-none", "negative-length",
-        "float-length", "dense-string-units", "dense-float-units"])
+        "float-length", "dense-string-units", "dense-float-units", "broadcast-flag"])
 def test_bad_argument_is_named(build, error, match):
     with pytest.raises(error, match=match):
         build()

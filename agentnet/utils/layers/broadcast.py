@@ -12,7 +12,7 @@ import numpy as np
 import theano.tensor as T
 from lasagne.layers import Layer, MergeLayer
 
-from .._validation import require_layer, shape_str
+from .._validation import require_bool, require_layer, shape_str
 from ..format import check_list
 
 __all__ = ["BroadcastLayer", "UnbroadcastLayer", "UpcastLayer", "AwaitLayer"]
@@ -102,7 +102,7 @@ class BroadcastLayer(Layer):
         super(BroadcastLayer, self).__init__(incoming, **kwargs)
         ndim = len(self.input_shape)
         axes = _normalized_axes(broadcasted_axes, ndim)
-        if force_broadcastable_batch and 0 not in axes:
+        if require_bool(force_broadcastable_batch, "force_broadcastable_batch") and 0 not in axes:
             raise ValueError("`broadcasted_axes` must include the batch axis 0 (or pass "
                              "force_broadcastable_batch=False), got %r" % (broadcasted_axes,))
         self.broadcasted_axes = axes
