@@ -93,6 +93,30 @@ class MDPAgent(object):
 
         Parameters
         ----------
+        environment : BaseEnvironment or SessionPoolEnvironment / SessionBatchEnvironment
+            A Theano environment to act in, or (``experience_replay=True``)
+            recorded sessions to replay.
+        session_length : int >= 1 or symbolic int scalar
+            Ticks per session. In replay mode the first ``session_length``
+            stored ticks are replayed; a pool must store sessions at least
+            that long (checked now, or on later appends to an empty pool).
+        batch_size : int >= 1, symbolic int scalar or None
+            Sessions in the batch (active mode); needed when nothing else
+            tells the batch size.
+        initial_env_states, initial_observations, initial_hidden : 'zeros', dict or list
+            Values at tick 0 (layers or Theano tensors ``[batch, ...]``),
+            as a dict keyed by the state, observation or memory layer, or a
+            list aligned with them; ``'zeros'`` for zeros. In replay mode
+            ``initial_hidden='zeros'`` takes the pool's
+            ``preceding_agent_memories``.
+        experience_replay : bool
+            Replay the environment's recorded observations and actions.
+        unroll_scan : bool
+            Python-unrolled loop (True) or ``theano.scan`` (False).
+        return_automatic_updates : bool
+            Also return the random-state updates of a ``theano.scan`` loop.
+        optimize_experience_replay : bool or None
+            Deprecated alias of ``experience_replay``.
         zero_memory_on_reset : bool
             Replay mode only. Zero every memory after the ticks recorded with
             ``environment.is_alive == 0`` (the tick that resets a finished
@@ -114,6 +138,8 @@ class MDPAgent(object):
             give the same values and gradients; random layers (dropout) draw
             differently. After a flat replay ``self.recurrence`` is ``None`` and
             there are no automatic updates.
+        **kwargs
+            Only ``recurrence_name``, the name of the built Recurrence.
 
         Returns
         -------
@@ -252,6 +278,21 @@ class MDPAgent(object):
         Its states are ``[memories] + [env states] + [observations]`` and its
         tracked outputs ``[policy] + [actions]``; env states and observations
         are delayed so that element ``t`` is what the agent saw at tick ``t``.
+
+        Parameters
+        ----------
+        environment : BaseEnvironment
+        session_length : int >= 1 or symbolic int scalar
+        batch_size : int >= 1, symbolic int scalar or None
+        initial_env_states, initial_observations, initial_hidden : 'zeros', dict or list
+            As in :meth:`get_sessions`.
+        recurrence_name : str
+        unroll_scan : bool
+
+        Returns
+        -------
+        Recurrence
+            Also stored as ``self.recurrence``.
         """
         self._check_observation_shapes(environment)
         prev_env_states = [InputLayer((None,) + tuple(shape), name="env.prev_state[%i]" % i)
@@ -310,6 +351,22 @@ class MDPAgent(object):
         [actions]``; the action layers output the recorded actions. With
         ``zero_memory_on_reset`` the memories are zeroed after every tick
         where ``environment.is_alive`` is 0 (see :meth:`get_sessions`).
+
+        Parameters
+        ----------
+        environment : SessionPoolEnvironment or SessionBatchEnvironment
+            Has ``observations`` and ``actions`` ``[batch, tick, ...]``.
+        session_length : int >= 1
+        initial_hidden : 'zeros', dict or list
+            ``'zeros'`` takes the environment's ``preceding_agent_memories``.
+        recurrence_name : str
+        unroll_scan : bool
+        zero_memory_on_reset : bool
+
+        Returns
+        -------
+        Recurrence
+            Also stored as ``self.recurrence``.
         """
         if isinstance(initial_hidden, str) and initial_hidden == "zeros":
             initial_hidden = _preceding_memories(environment)
@@ -418,7 +475,12 @@ class MDPAgent(object):
         return theano.function(inputs, actions + new_states, **function_flags)
 
     def get_zeros_like_memory(self, batch_size=1):
-        """Numpy zeros for every memory: ``(batch_size,) + shape[1:]`` in the memory's dtype."""
+        """Numpy zeros for every memory: ``(batch_size,) + shape[1:]`` in the memory's dtype.
+
+        Parameters
+        ----------
+        batch_size : int >= 0
+        """
         batch_size = require_int(batch_size, "batch_size", minimum=0)
         return [np.zeros((batch_size,) + tuple(layer.output_shape[1:]), dtype=get_layer_dtype(layer))
                 for layer in self.agent_states]
@@ -437,11 +499,25 @@ class MDPAgent(object):
         return get_all_param_values(self._all_layers(), **tags)
 
     def set_all_param_values(self, values, **tags):
-        """Set the values of :meth:`get_all_params`."""
+        """Set the values of :meth:`get_all_params`.
+
+        Parameters
+        ----------
+        values : list of arrays
+            In the order of :meth:`get_all_params`.
+        **tags
+            Lasagne parameter tags, e.g. ``trainable=True``.
+        """
         set_all_param_values(self._all_layers(), values, **tags)
 
     def get_automatic_updates(self, recurrent=True):
-        """Scan updates of the last :meth:`get_sessions` (needed with unroll_scan=False)."""
+        """Scan updates of the last :meth:`get_sessions` (needed with unroll_scan=False).
+
+        Parameters
+        ----------
+        recurrent : bool
+            Also collect the updates of recurrences below the agent's.
+        """
         if self.recurrence is None and self._replayed_flat:
             return theano.OrderedUpdates()
         if self.recurrence is None:
@@ -453,6 +529,7 @@ class MDPAgent(object):
 
 
 def _require_flags(flags, argument):
+    """Keyword-argument dicts (``output_flags``, ``function_flags``) are dicts or None."""
     if flags is not None and not isinstance(flags, dict):
         raise TypeError("`%s` must be a dict of keyword arguments or None, got %s"
                         % (argument, type(flags).__name__))

@@ -88,6 +88,12 @@ class BaseEnvironment(object):
                   environment_layer_name="EnvironmentLayer"):
         """One tick as Lasagne layers.
 
+        Parameters
+        ----------
+        prev_state_layers, action_layers : lists of layers or None
+            See :class:`EnvironmentStepLayer`.
+        environment_layer_name : str
+
         Returns
         -------
         new_state_layers, observation_layers : lists of layers
@@ -99,6 +105,7 @@ class BaseEnvironment(object):
 
 
 def _checked_layers(layers, argument):
+    """``layers`` as a list, each a Lasagne layer."""
     layers = check_list(layers)
     for layer in layers:
         require_layer(layer, argument)

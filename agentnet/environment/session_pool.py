@@ -51,6 +51,7 @@ def _action_ids(layer, dtype):
 
 
 def _layer_spec(kind, i, layer, has_time):
+    """The FieldSpec of layer ``i`` of ``kind``: its per-tick shape and stored dtype."""
     if not isinstance(layer, Layer):
         raise TypeError("`%s` must be an int, a list of layers or a dict keyed by layers, "
                         "got %s" % (kind, type(layer).__name__))
@@ -260,9 +261,22 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
                         prev_memories=None, max_pool_size=None, is_truncated=None):
         """Add sessions after the stored ones, keeping the newest ``max_pool_size``.
 
-        Same arguments and checks as :meth:`load_sessions`. The sessions are
-        written in place into a ring buffer of ``max_pool_size`` sessions
-        (an int >= 1; unbounded, growing by doubling, when None).
+        The sessions are written in place into a ring buffer of
+        ``max_pool_size`` sessions. Checks and their errors are those of
+        :meth:`load_sessions`.
+
+        Parameters
+        ----------
+        observation_sequences, action_sequences : array or list of arrays
+            ``[n_sessions, n_ticks, shape...]``, one per observation / action.
+        reward_seq : array [n_sessions, n_ticks]
+        is_alive : array [n_sessions, n_ticks] or None
+            None means every tick is alive.
+        prev_memories : list of arrays [n_sessions, memory_shape...] or None
+            Agent memories before tick 0; None means zeros.
+        max_pool_size : int >= 1 or None
+            Sessions kept, the newest; None grows the buffer by doubling.
+        is_truncated : array [n_sessions, n_ticks] or None
         """
         if max_pool_size is not None:
             max_pool_size = require_int(max_pool_size, "max_pool_size")
@@ -285,6 +299,12 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
 
         Per-tick shapes must be known (from layers or from stored sessions).
 
+        Parameters
+        ----------
+        n_sessions : int
+        session_length : int
+            Ticks per session.
+
         Returns
         -------
         dict
@@ -300,6 +320,21 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
     def get_session_updates(self, observation_sequences, action_sequences, reward_seq,
                             is_alive=None, prev_memory=None, cast_dtypes=True):
         """Theano updates that replace the stored sessions by symbolic ones.
+
+        Symbolic values are not checked (their values are only known when
+        the function runs).
+
+        Parameters
+        ----------
+        observation_sequences, action_sequences : tensor or list of tensors
+            ``[n_sessions, n_ticks, shape...]``.
+        reward_seq : tensor [n_sessions, n_ticks]
+        is_alive : tensor [n_sessions, n_ticks] or None
+            Left unchanged when None.
+        prev_memory : list of tensors [n_sessions, memory_shape...] or None
+            Left unchanged when None.
+        cast_dtypes : bool
+            Cast every value to its shared variable's dtype.
 
         Returns
         -------
@@ -321,7 +356,14 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
     # ------------------------------------------------------------ reading the pool
 
     def select_session_batch(self, selector):
-        """A :class:`SessionBatchEnvironment` of the sessions at indices ``selector``."""
+        """A :class:`SessionBatchEnvironment` of the sessions at indices ``selector``.
+
+        Parameters
+        ----------
+        selector : int vector (tensor or array)
+            Indices of the sessions, in storage order (see
+            :meth:`chronological_order`).
+        """
         batch = SessionBatchEnvironment(
             [obs[selector] for obs in self.observations], self.observation_shapes,
             [act[selector] for act in self.actions], self.action_shapes,
@@ -372,12 +414,40 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         return self.select_session_batch(selector)
 
     def get_action_results(self, last_states, actions, **kwargs):
-        """Active use: the state is the tick ``t``; returns ``t + 1`` and the stored observations."""
+        """Active use: the state is the tick ``t``; returns ``t + 1`` and the stored observations.
+
+        Parameters
+        ----------
+        last_states : list of one int tensor [batch]
+            The tick ``t``.
+        actions : list of tensors
+            Unused: the stored observations do not depend on them.
+        **kwargs
+            Lasagne's ``get_output`` flags (unused).
+
+        Returns
+        -------
+        new_states, observations : lists of tensors
+            ``[t + 1]`` and each stored observation at tick ``t + 1``
+            (zeros after the last tick).
+        """
         warn("Using a session pool as an active environment replays stored observations; "
              "experience_replay=True is usually what you want.", verbosity_level=2)
         return replay_action_results(last_states, self.padded_observations)
 
     def get_reward(self, session_states, session_actions, batch_id):
-        """The stored rewards of session ``batch_id``."""
+        """The stored rewards of session ``batch_id``.
+
+        Parameters
+        ----------
+        session_states, session_actions : lists of tensors
+            Unused: the rewards are stored.
+        batch_id : int tensor
+            Index of the session.
+
+        Returns
+        -------
+        tensor [tick]
+        """
         warn("A session pool's rewards are stored: read pool.rewards directly.", verbosity_level=2)
         return self.rewards[batch_id, :]

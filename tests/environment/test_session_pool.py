@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import theano
 import theano.tensor as T
-from lasagne.layers import DenseLayer, InputLayer, NonlinearityLayer
+from lasagne.layers import DenseLayer, InputLayer
 
 from agentnet.agent import Agent
 from agentnet.environment import SessionPoolEnvironment

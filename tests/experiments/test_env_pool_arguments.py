@@ -49,7 +49,8 @@ CASES = [
     ("seed-negative", lambda: _pool(seed=-1),
      ValueError, "`seed` must be an int >= 0, got -1"),
     ("make-env-not-callable", lambda: EnvPool(AGENT, 42, agent_step=REACT),
-     TypeError, "`make_env` must be a callable making an environment or a gymnasium id .* got int"),
+     TypeError, "`make_env` must be a callable making an environment or a gymnasium id .* "
+                "got int"),
     ("vector-env-size", lambda: _pool(n_games=3, vector_env=gym.vector.SyncVectorEnv(
         [Countdown, Countdown], autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)),
      ValueError, "`n_games` is 3 but the vector environment runs 2 games"),

@@ -24,6 +24,7 @@ def GamePool(*args, **kwargs):
 
 
 def _optional_int(value, argument, minimum=1):
+    """None, or ``value`` checked as an int >= ``minimum``."""
     return None if value is None else require_int(value, argument, minimum)
 
 
@@ -86,6 +87,7 @@ def _check_actions(layer, space, action_dtype):
 
 
 def _require_action_shape(layer, expected, space):
+    """The action layer's per-row shape must be ``expected`` (the space's)."""
     if tuple(layer.output_shape[1:]) != expected:
         raise ValueError("the agent's action layer has shape %s but the environment's action "
                          "space %s needs %s" % (shape_str(layer.output_shape), space,
@@ -213,6 +215,15 @@ class EnvPool(object):
     def interact(self, n_steps=100, verbose=False, add_last_observation=True):
         """Play ``n_steps`` ticks in every game and return the logs, session-major.
 
+        Parameters
+        ----------
+        n_steps : int >= 1
+            Ticks per game.
+        verbose : bool
+            Print when a game is reset.
+        add_last_observation : bool
+            Make the last tick a bootstrap record (see below).
+
         Returns
         -------
         observations : array [n_games, n_steps, *obs_shape]
@@ -225,7 +236,7 @@ class EnvPool(object):
 
         With ``add_last_observation`` the last tick is a bootstrap record (the
         current observation, a random action, reward 0, alive) and the next
-        call starts from that same observation. ``n_steps`` is an int >= 1.
+        call starts from that same observation.
         """
         n_steps = require_int(n_steps, "n_steps", meaning=" (ticks per game)")
         n_ticks = n_steps - 1 if add_last_observation else n_steps
@@ -264,6 +275,12 @@ class EnvPool(object):
 
     def record(self, n_steps=100, add_last_observation=True):
         """Play ``n_steps`` ticks in every game; return what :meth:`update` stores.
+
+        Parameters
+        ----------
+        n_steps : int >= 1
+        add_last_observation : bool
+            As in :meth:`interact`.
 
         Returns
         -------
