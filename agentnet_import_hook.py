@@ -28,7 +28,8 @@ interpreter start:
     Once Lasagne has finished importing, the layers, functions and
     nonlinearities that Lasagne 0.1 lacks are added from
     :mod:`agentnet.utils.lasagne_backports`; names Lasagne already has are
-    never replaced.
+    never replaced. Lasagne 0.1's ``LSTMLayer`` gets Lasagne master's output
+    gate (its peephole inside the sigmoid; Lasagne issue #448).
 
 OpenBLAS kernel
 ---------------
