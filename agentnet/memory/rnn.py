@@ -85,11 +85,11 @@ def RNNCell(prev_state, input_or_inputs=(), nonlinearity=nonlinearities.tanh, nu
     Raises
     ------
     TypeError
-        If a state or input is not a layer, a nonlinearity not callable (or
-        None), or a number of the wrong type.
+        If ``prev_state`` or an input is not a layer, ``nonlinearity`` is not
+        callable (or None), ``num_units`` not an int or ``grad_clipping`` not a
+        number.
     ValueError
-        If a state is not 2-D, ``num_units`` disagrees with it, or a number is
-        out of range (``dropout`` in [0, 1), ``num_units`` >= 1).
+        If ``prev_state`` is not 2-D or ``num_units`` disagrees with it.
     """
     num_units = _check_state(prev_state, num_units, "prev_state")
     inputs = _check_inputs(input_or_inputs)
