@@ -23,7 +23,8 @@ def _check_arguments(num_units, observation_input, prev_state_input, gates, grad
                             "got %s" % (name, type(gate).__name__))
         if gate.nonlinearity is not None:
             require_callable(gate.nonlinearity, name + ".nonlinearity")
-    require_real(grad_clipping, "grad_clipping", low=0)
+    if grad_clipping is not False:
+        require_real(grad_clipping, "grad_clipping", low=0)
 
 
 def _clip(x, bound):
@@ -47,9 +48,10 @@ class GRUMemoryLayer(MergeLayer):
     prev_state_input : layer [batch, num_units]
     resetgate, updategate, hidden_update : lasagne.layers.Gate
         Initializers (``W_in``, ``W_hid``, ``b``) and nonlinearities.
-    grad_clipping : float >= 0
+    grad_clipping : float >= 0 or False
         Clip gradients of the input and hidden contributions and of the
-        candidate pre-activation (default 5, unlike the cells); 0 = off.
+        candidate pre-activation (default 5, unlike the cells); 0 or False
+        (Lasagne's own default) = off.
 
     Raises
     ------

@@ -41,9 +41,11 @@ def _check_inputs(input_or_inputs):
 
 
 def _check_scalars(dropout, grad_clipping):
-    """Dropout is a probability below 1 (1 would divide by zero); clipping any real (its abs)."""
+    """Dropout is a probability below 1 (1 would divide by zero); clipping any real (its abs),
+    or False for none, the default of Lasagne's own recurrent layers."""
     require_real(dropout, "dropout", 0, 1, high_open=True)
-    require_real(grad_clipping, "grad_clipping")
+    if grad_clipping is not False:
+        require_real(grad_clipping, "grad_clipping")
 
 
 def _check_nonlinearities(**functions):
@@ -71,8 +73,9 @@ def RNNCell(prev_state, input_or_inputs=(), nonlinearity=nonlinearities.tanh, nu
     num_units : int >= 1 or None
         Must equal ``prev_state``'s units.
     name : str or None
-    grad_clipping : float
-        Clip gradients through the state and inputs to ``[-|c|, |c|]``; 0 = off.
+    grad_clipping : float or False
+        Clip gradients through the state and inputs to ``[-|c|, |c|]``; 0 or
+        False = off.
     Whid, Winp, b : initializers
         ``Winp``: one for all inputs or a list with one per input.
 
@@ -146,7 +149,8 @@ def GRUCell(prev_state, input_or_inputs=(), num_units=None, weight_init=init.Nor
     dropout : float in [0, 1)
         Dropout probability on the candidate :math:`c`; 0 = none.
     name : str
-    grad_clipping : float
+    grad_clipping : float or False
+        As for :func:`RNNCell`.
 
     Returns
     -------
@@ -240,7 +244,8 @@ def LSTMCell(prev_cell, prev_out, input_or_inputs=(), num_units=None, peepholes=
     dropout : float in [0, 1)
         Dropout probability on the candidate cell value; 0 = none.
     name : str or None
-    grad_clipping : float
+    grad_clipping : float or False
+        As for :func:`RNNCell`.
 
     Returns
     -------

@@ -4,8 +4,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import theano
 from lasagne import init
-from lasagne.layers import Gate, InputLayer
+from lasagne.layers import Gate, InputLayer, get_output
 
 from agentnet.memory import (AttentionLayer, CounterLayer, DotAttentionLayer, GateLayer, GRUCell,
                              GRUMemoryLayer, LSTMCell, RNNCell, StackAugmentation, SwitchLayer,
@@ -134,3 +135,22 @@ def test_gru_memory_layer_reads_any_gate_like_object():
                                 b=init.Constant(0.0), nonlinearity=None)
     layer = GRUMemoryLayer(N_UNITS, x(), h(), updategate=gate_like)
     np.testing.assert_array_equal(layer.gate_params["updategate"][0].get_value(), 0.5)
+
+
+def _grad_clip_ops(layer):
+    output = get_output(layer)
+    return [node for node in theano.gof.graph.io_toposort(theano.gof.graph.inputs([output]),
+                                                           [output])
+            if "GradClip" in type(node.op).__name__]
+
+
+@pytest.mark.parametrize("build", [
+    lambda: RNNCell(h(), x(), grad_clipping=False),
+    lambda: GRUCell(h(), x(), grad_clipping=False),
+    lambda: LSTMCell(h(), h(), x(), grad_clipping=False)[1],
+    lambda: GRUMemoryLayer(N_UNITS, x(), h(), grad_clipping=False),
+], ids=["rnn", "gru", "lstm", "grumemory"])
+def test_grad_clipping_false_means_no_clipping_as_in_the_original(build):
+    """Spec 05: clipping applies "with grad_clipping non-zero" (GRUMemoryLayer: "when
+    non-zero"); False, the default of Lasagne's own recurrent layers, is zero: no clipping."""
+    assert _grad_clip_ops(build()) == []
