@@ -10,11 +10,11 @@ from lasagne.layers import InputLayer, Layer, get_all_layers
 
 from ..utils.format import check_list
 from ..utils.logging import warn
-from ..utils._validation import require_int_or_symbolic, shape_str
+from ..utils._validation import require_bool, require_int_or_symbolic, shape_str
 
 __all__ = ["as_layer_dict", "normalize_state_init", "check_state_pairs", "check_sequence_ndims",
            "check_sequences", "check_graph", "infer_n_steps", "infer_batch_size", "layer_label",
-           "check_sizes", "check_delayed_states"]
+           "check_sizes", "check_flags", "check_delayed_states"]
 
 
 def layer_label(layer):
@@ -111,6 +111,11 @@ def check_sizes(n_steps, batch_size):
     if batch_size is not None:
         batch_size = require_int_or_symbolic(batch_size, "batch_size")
     return n_steps, batch_size
+
+
+def check_flags(**flags):
+    """The values of boolean keyword arguments, in order, each checked with ``require_bool``."""
+    return [require_bool(value, argument) for argument, value in flags.items()]
 
 
 def check_delayed_states(delayed_states, state_variables):

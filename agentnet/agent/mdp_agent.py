@@ -10,10 +10,10 @@ from lasagne.layers import (InputLayer, Layer, get_all_param_values, get_all_par
 from ..utils.format import check_list, unpack_list
 from ..utils.layers.helpers import get_layer_dtype
 from ..utils.logging import warn
-from ..utils._validation import (require_int, require_int_or_symbolic, shape_str,
+from ..utils._validation import (require_bool, require_int, require_int_or_symbolic, shape_str,
                                  suggest_keywords, unknown_keyword_message)
 from ._linking import check_init_pairs, check_layer
-from ._recurrence_checks import as_layer_dict, check_state_pairs, layer_label
+from ._recurrence_checks import as_layer_dict, check_flags, check_state_pairs, layer_label
 from ._flat_replay import flat_replay_obstacle, replay_flat
 from ._memory_reset import ZeroedWhereDead, alive_input_layer
 from .recurrence import Recurrence
@@ -160,8 +160,13 @@ class MDPAgent(object):
         if optimize_experience_replay is not None:
             warn("optimize_experience_replay is deprecated and will be removed in 1.0.2; "
                  "use experience_replay.", category=DeprecationWarning)
-            experience_replay = optimize_experience_replay
+            experience_replay = require_bool(optimize_experience_replay,
+                                             "optimize_experience_replay")
         _check_recurrence_kwargs(kwargs)
+        experience_replay, unroll_scan, return_automatic_updates, zero_memory_on_reset = \
+            check_flags(experience_replay=experience_replay, unroll_scan=unroll_scan,
+                        return_automatic_updates=return_automatic_updates,
+                        zero_memory_on_reset=zero_memory_on_reset)
         session_length = require_int_or_symbolic(session_length, "session_length")
         if batch_size is not None:
             batch_size = require_int_or_symbolic(batch_size, "batch_size")

@@ -134,6 +134,8 @@ class Recurrence(DictLayer):
             raise TypeError("`mask_input` must be None or a lasagne layer [batch, time], got %s"
                             % type(mask_input).__name__)
         n_steps, batch_size = checks.check_sizes(n_steps, batch_size)
+        unroll_scan, verify_graph, force_cast_types = checks.check_flags(
+            unroll_scan=unroll_scan, verify_graph=verify_graph, force_cast_types=force_cast_types)
         self.unroll_scan = unroll_scan
         self.force_cast_types = force_cast_types
         self.mask_input = mask_input

@@ -77,7 +77,10 @@ class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
         self.observations = _tensors(observations, "observations")
         self.actions = _tensors(actions, "actions")
         self.single_observation_shapes = [_as_shape(s) for s in single_observation_shapes]
-        if isinstance(single_action_shapes, str) and single_action_shapes == "all_scalar":
+        if isinstance(single_action_shapes, str):
+            if single_action_shapes != "all_scalar":
+                raise ValueError("`single_action_shapes` must be 'all_scalar' or a list of "
+                                 "shapes, got %r" % single_action_shapes)
             single_action_shapes = [()] * len(self.actions)
         self.single_action_shapes = [_as_shape(s) for s in single_action_shapes]
         self._check_ndims()

@@ -14,8 +14,8 @@ from ..resolver.base import BaseResolver
 from ..utils.format import check_list
 from ..utils.layers.helpers import get_layer_dtype
 from ..utils.logging import warn
-from ..utils._validation import (require_dtype, require_int, require_int_or_symbolic,
-                                 suggest_keywords)
+from ..utils._validation import (require_bool, require_dtype, require_int,
+                                 require_int_or_symbolic, suggest_keywords)
 from ._session_store import ActionIds, FieldSpec, Flags, SessionStore
 from .base import BaseEnvironment
 from .session_batch import SessionBatchEnvironment, replay_action_results
@@ -310,6 +310,8 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         dict
             ``bytes_per_session`` and ``total_bytes``.
         """
+        n_sessions = require_int(n_sessions, "n_sessions", minimum=0)
+        session_length = require_int(session_length, "session_length")
         unknown = [s.name for s in self._store.specs if not s.complete()]
         if unknown:
             raise ValueError("per-tick shapes of %s are unknown until sessions are stored"
@@ -363,7 +365,15 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         selector : int vector (tensor or array)
             Indices of the sessions, in storage order (see
             :meth:`chronological_order`).
+
+        Raises
+        ------
+        TypeError
+            For a selector whose dtype is not an integer one.
         """
+        dtype = str(selector.dtype if hasattr(selector, "dtype") else np.asarray(selector).dtype)
+        if not dtype.startswith(("int", "uint")):
+            raise TypeError("`selector` must hold integer session indices, got dtype %s" % dtype)
         batch = SessionBatchEnvironment(
             [obs[selector] for obs in self.observations], self.observation_shapes,
             [act[selector] for act in self.actions], self.action_shapes,
@@ -405,6 +415,7 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
             started with dummy sessions; an empty batch would train on nothing).
         """
         max_n_samples = require_int_or_symbolic(max_n_samples, "max_n_samples")
+        replace = require_bool(replace, "replace")
         selector_dtype = require_dtype(selector_dtype, "selector_dtype", kind="int")
         pool_size = Assert("cannot sample from an empty session pool: append sessions "
                            "first")(self.pool_size, T.gt(self.pool_size, 0))

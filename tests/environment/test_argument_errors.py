@@ -107,6 +107,12 @@ CASES = [
     ("max-n-samples-symbolic-float", lambda: _pool().sample_session_batch(T.fscalar()),
      TypeError, "`max_n_samples` must be an int >= 1 or a symbolic integer scalar, got a "
                 "symbolic float32"),
+    ("replace-string", lambda: _pool().sample_session_batch(2, replace="yes"),
+     TypeError, r"`replace` must be True or False, got 'yes' \(str\)"),
+    ("select-float-indices", lambda: _pool().select_session_batch(np.array([0.5])),
+     TypeError, "`selector` must hold integer session indices, got dtype float64"),
+    ("memory-estimate-negative", lambda: _pool().memory_estimate(-1, TICKS),
+     ValueError, "`n_sessions` must be an int >= 0, got -1"),
     ("selector-dtype", lambda: _pool().sample_session_batch(2, selector_dtype="float32"),
      ValueError, "`selector_dtype` must be an int dtype, got 'float32'"),
     ("session-length-longer-than-stored", lambda: AGENT.get_sessions(
@@ -145,6 +151,9 @@ BASE_CASES = [
     ("batch-numpy-observations", lambda: SessionBatchEnvironment(
         np.zeros((2, 3, 4)), [(4,)], T.imatrix()),
      TypeError, r"`observations` must be Theano tensors \[batch, tick, ...\], got ndarray"),
+    ("batch-action-shapes-sentinel", lambda: SessionBatchEnvironment(
+        T.tensor3(), [(4,)], T.imatrix(), single_action_shapes="scalar"),
+     ValueError, "`single_action_shapes` must be 'all_scalar' or a list of shapes, got 'scalar'"),
     ("batch-is-alive-ndim", lambda: SessionBatchEnvironment(
         T.tensor3(), [(4,)], T.imatrix(), is_alive=T.tensor3()),
      ValueError, r"`is_alive` must be None or a tensor of ndim 2 \[batch, tick\], got ndim 3"),

@@ -3,7 +3,7 @@ import numpy as np
 
 from ...environment.session_pool import SessionPoolEnvironment, resolver_n_actions
 from ...utils.logging import warn
-from ...utils._validation import require_int, shape_str
+from ...utils._validation import require_bool, require_callable, require_int, shape_str
 from ._games import SequentialGames, VectorGames
 from ._sessions import RecordedSessions, store_sessions
 
@@ -156,6 +156,9 @@ class EnvPool(object):
             warn("EnvPool(preprocess_observation=...) is deprecated: use a gymnasium "
                  "ObservationWrapper.", category=DeprecationWarning)
         self.n_games = require_int(n_games, "n_games")
+        require_callable(preprocess_observation, "preprocess_observation")
+        if agent_step is not None:
+            require_callable(agent_step, "agent_step")
         self.max_size = _optional_int(max_size, "max_size")
         self.seed = _optional_int(seed, "seed", minimum=0)
         self.make_env = make_env
@@ -239,6 +242,7 @@ class EnvPool(object):
         call starts from that same observation.
         """
         n_steps = require_int(n_steps, "n_steps", meaning=" (ticks per game)")
+        add_last_observation = require_bool(add_last_observation, "add_last_observation")
         n_ticks = n_steps - 1 if add_last_observation else n_steps
         records = [self._tick(verbose) for _ in range(n_ticks)]
         if add_last_observation:
@@ -270,6 +274,8 @@ class EnvPool(object):
             preceding_memories)`` returning the same five things.
         """
         max_size = _optional_int(max_size, "max_size")
+        append = require_bool(append, "append")
+        require_callable(preprocess, "preprocess")
         store_sessions(self.experience_replay, self.record(n_steps, add_last_observation),
                        append, self.max_size if max_size is None else max_size, preprocess)
 
