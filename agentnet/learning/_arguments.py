@@ -46,8 +46,8 @@ def require_ndim(x, argument, *allowed):
     """
     ndim = _ndim(x, argument)
     if ndim not in allowed:
-        layouts = " or ".join("ndim %i %s" % (n, _LAYOUTS.get(n, "")) for n in allowed)
-        raise ValueError("`%s` must have %s, got ndim %i" % (argument, layouts.strip(), ndim))
+        layouts = " or ".join(("ndim %i %s" % (n, _LAYOUTS.get(n, ""))).strip() for n in allowed)
+        raise ValueError("`%s` must have %s, got ndim %i" % (argument, layouts, ndim))
     return x
 
 
@@ -61,12 +61,27 @@ def require_actions(actions, integer=True):
     return actions
 
 
+def _unwrapped(x):
+    """``x`` without the run-time checks and casts wrapped around it, and those checks'
+    ``find_error``, outermost first."""
+    checks = []
+    while isinstance(x, theano.Variable) and x.owner is not None:
+        op = x.owner.op
+        is_cast = isinstance(op, T.Elemwise) and isinstance(op.scalar_op, theano.scalar.Cast)
+        if not (is_cast or isinstance(op, RuntimeCheck)):
+            break
+        checks += [op.find_error] if isinstance(op, RuntimeCheck) else []
+        x = x.owner.inputs[0]
+    return x, checks
+
+
 def known_value(x):
     """The numpy value of ``x`` if it is known while building the graph (an array, a
-    Theano constant), else None."""
-    if isinstance(x, T.TensorConstant):
-        return x.data
-    return x if isinstance(x, np.ndarray) else None
+    Theano constant, possibly cast or gated by size checks), else None."""
+    source, _ = _unwrapped(x)
+    if isinstance(source, T.TensorConstant):
+        return source.data
+    return source if isinstance(source, np.ndarray) else None
 
 
 def _first_entry(array, bad):
@@ -126,15 +141,7 @@ class _FlagValues(namedtuple("_FlagValues", "argument")):
 
 def _is_flag_checked(mask):
     """Whether ``mask`` is, up to size checks and casts, the output of a flag check."""
-    while mask.owner is not None:
-        op = mask.owner.op
-        if isinstance(op, RuntimeCheck) and isinstance(op.find_error, _FlagValues):
-            return True
-        is_cast = isinstance(op, T.Elemwise) and isinstance(op.scalar_op, theano.scalar.Cast)
-        if not (is_cast or isinstance(op, RuntimeCheck)):
-            return False
-        mask = mask.owner.inputs[0]
-    return False
+    return any(isinstance(check, _FlagValues) for check in _unwrapped(mask)[1])
 
 
 def checked_flags(mask, argument):

@@ -1,4 +1,7 @@
 r"""REINFORCE: the Monte-Carlo policy gradient (Williams 1992)."""
+import numbers
+
+import numpy as np
 import theano
 import theano.tensor as T
 
@@ -14,12 +17,14 @@ __all__ = ["get_elementwise_objective"]
 def _per_tick_baseline(baseline):
     """``baseline`` if it is a ``[batch, tick]`` tensor whose sizes are to be checked, else None.
 
-    A scalar, a ``[batch, 1]`` broadcastable tensor and ``"zeros"`` need no
-    size check; anything else raises.
+    A number, a scalar, a ``[batch, 1]`` broadcastable tensor and ``"zeros"``
+    need no size check; anything else raises.
     """
     if isinstance(baseline, str):
         if baseline != "zeros":
             raise ValueError("`baseline` must be a tensor or 'zeros', got %r" % baseline)
+        return None
+    if isinstance(baseline, numbers.Real) and not isinstance(baseline, (bool, np.bool_)):
         return None
     require_ndim(baseline, "baseline", 0, 2)
     return baseline if baseline.ndim == 2 and static_size(baseline, 1) != 1 else None
@@ -43,7 +48,7 @@ def get_elementwise_objective(policy, actions, rewards, is_alive="always", basel
     policy : tensor [batch, tick, n_actions] or [batch, tick]
     actions, rewards : tensors [batch, tick]
     is_alive : tensor [batch, tick] or "always"
-    baseline : tensor [batch, tick], [batch, 1] (broadcastable), scalar, or "zeros"
+    baseline : tensor [batch, tick] or [batch, 1] (broadcastable), number, scalar, or "zeros"
     gamma_or_gammas : float or tensor
     crop_last : bool
     treat_policy_as_logpolicy : bool
