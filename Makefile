@@ -20,7 +20,7 @@ comma := ,
 
 install: $(STAMP)
 
-$(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth scripts/find-python310.sh scripts/install-openblas.sh
+$(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth scripts/find-python310.sh scripts/install-openblas.sh scripts/warm_compile_cache.py
 	@scripts/install-openblas.sh
 	@if [ ! -x $(PY) ]; then \
 	    interpreter=$$(scripts/find-python310.sh) || exit 1; \
@@ -29,6 +29,9 @@ $(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth 
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --config-settings editable_mode=compat -e .
+	@# The demo's C modules, compiled now so that the first `make demo` starts warm (best effort).
+	@THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS)$(comma)floatX=float32)" $(PY) scripts/warm_compile_cache.py \
+	    || echo "Could not warm Theano's compile cache; make demo will compile on its first run."
 	@touch $(STAMP)
 
 demo: install
