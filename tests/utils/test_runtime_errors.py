@@ -111,3 +111,21 @@ def test_an_objective_s_run_time_error_is_one_line_naming_argument_and_entry():
     error = _raised(loss, np.zeros((2, 5, 3)), np.zeros((2, 5), "int32"), np.zeros((2, 5)),
                     is_alive)
     assert str(error) == "`is_alive` must hold only 0 and 1, got 2.0 at [1, 3] (1 of 10 values)"
+
+
+def test_a_check_inside_a_scan_loop_still_reads_as_one_error():
+    """Scan re-raises its inner function's error with the inner node's dump, then the outer
+    function appends the scan node's: both are set apart."""
+    rows = T.matrix("rows")
+
+    def step(row):
+        n = row.shape[0]
+        return runtime_check(row, _AtMostThree("row"), n, holds=T.le(n, 3)) * 2
+
+    doubled, _ = theano.scan(step, sequences=[rows])
+    function = theano.function([rows], doubled, allow_input_downcast=True)
+    np.testing.assert_array_equal(function(np.ones((2, 3))), 2 * np.ones((2, 3)))
+    error = _raised(function, np.ones((2, 4)))
+    assert str(error) == "`row` must have at most 3 entries, got 4"
+    printed = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    assert "During handling of the above exception" not in printed
