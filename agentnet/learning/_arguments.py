@@ -2,9 +2,11 @@
 
 Sentinels (``"always"``, ``"zeros"``) are resolved here, shapes are checked
 here, with messages that name the argument, its expected layout and what was
-given. What Theano cannot know while building the graph (batch and tick sizes,
-symbolic ``n_steps`` and discounts) is checked when the compiled function runs,
-again with a ``ValueError``.
+given. Data whose range is known (action ids in :math:`[0, n_{actions})`, masks
+of 0 and 1) is checked too: numpy arrays now, tensors in the graph. What Theano
+cannot know while building the graph (batch and tick sizes, symbolic data,
+``n_steps`` and discounts) is checked when the compiled function runs, again
+with a ``ValueError`` naming the argument.
 """
 import functools
 import numbers
@@ -145,7 +147,7 @@ def _is_flag_checked(mask):
 
 
 def checked_flags(mask, argument):
-    r"""``mask`` checked to hold only 0 and 1 (a value of 2 would double a tick's loss).
+    """``mask`` checked to hold only 0 and 1 (a value of 2 would double a tick's loss).
 
     A numpy array is checked now; a tensor when the compiled function runs,
     once (a tensor already checked, or cast from one, is not checked again).
