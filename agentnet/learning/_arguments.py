@@ -22,7 +22,8 @@ from ..utils._validation import require_bool, require_int_or_symbolic
 
 __all__ = ["action_ids_in_range", "as_float", "require_ndim", "require_actions", "known_value",
            "checked_flags", "state_values_2d", "require_mask", "require_flags",
-           "default_is_alive", "default_values_after_end", "check_gamma", "gamma_matrix",
+           "default_is_alive", "require_values_after_end", "default_values_after_end",
+           "check_gamma", "gamma_matrix",
            "check_n_steps", "same_batch_tick", "static_size"]
 
 _LAYOUTS = {2: "[batch, tick]", 3: "[batch, tick, n_actions]"}
@@ -191,14 +192,19 @@ def default_is_alive(is_alive, like):
     return as_float(checked_flags(require_mask(is_alive, "is_alive"), "is_alive"))
 
 
+def require_values_after_end(values_after_end, argument):
+    """Raise unless ``values_after_end`` is ``"zeros"`` or a ``[batch]``/``[batch, 1]`` tensor."""
+    if not isinstance(values_after_end, str):
+        require_ndim(values_after_end, argument, 1, 2)
+    elif values_after_end != "zeros":
+        raise ValueError("`%s` must be a tensor or 'zeros', got %r" % (argument, values_after_end))
+
+
 def default_values_after_end(values_after_end, state_values):
     """``"zeros"`` means ``[batch, 1]`` zeros; a ``[batch]`` vector becomes ``[batch, 1]``."""
+    require_values_after_end(values_after_end, "state_values_after_end")
     if isinstance(values_after_end, str):
-        if values_after_end != "zeros":
-            raise ValueError("`state_values_after_end` must be a tensor or 'zeros', got %r"
-                             % values_after_end)
         return T.zeros_like(state_values[:, :1])
-    require_ndim(values_after_end, "state_values_after_end", 1, 2)
     values_after_end = as_float(values_after_end)
     return values_after_end[:, None] if values_after_end.ndim == 1 else values_after_end
 

@@ -3,7 +3,8 @@ from lasagne.objectives import squared_error
 
 from ..utils._validation import require_callable, suggest_keywords
 from ._arguments import (check_n_steps, default_is_alive, require_actions, require_flags,
-                         require_mask, require_ndim, same_batch_tick, state_values_2d)
+                         require_mask, require_ndim, require_values_after_end, same_batch_tick,
+                         state_values_2d)
 from ._objective_parts import log_policy_for_actions, policy_gradient_loss, value_loss
 from .generic import get_n_step_value_reference
 
@@ -84,6 +85,8 @@ def get_elementwise_objective(policy, state_values, actions, rewards, is_alive="
     if state_values_target is not None:
         state_values_target = state_values_2d(state_values_target, "state_values_target")
     advantage_steps = _advantage_steps(n_steps, n_steps_advantage)
+    require_values_after_end(state_values_target_after_end, "state_values_target_after_end")
+    require_values_after_end(state_values_after_end, "state_values_after_end")
     policy, state_values, state_values_target, actions, rewards, is_alive, is_truncated = \
         same_batch_tick([("policy", policy), ("state_values", state_values),
                          ("state_values_target", state_values_target), ("actions", actions),

@@ -3,7 +3,7 @@ from lasagne.objectives import squared_error
 
 from ..utils._validation import require_callable, suggest_keywords
 from ._arguments import (default_is_alive, require_actions, require_flags, require_mask,
-                         require_ndim, same_batch_tick)
+                         require_ndim, require_values_after_end, same_batch_tick)
 from ._objective_parts import value_loss
 from .generic import get_n_step_value_reference, get_values_for_actions
 
@@ -105,6 +105,7 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     require_mask(is_alive, "is_alive")
     require_mask(is_truncated, "is_truncated")
     _check_targets(qvalues_target, state_values_target)
+    require_values_after_end(state_values_target_after_end, "state_values_target_after_end")
     qvalues, actions, rewards, is_alive, qvalues_target, state_values_target, is_truncated = \
         same_batch_tick([("qvalues", qvalues), ("actions", actions), ("rewards", rewards),
                          ("is_alive", is_alive), ("qvalues_target", qvalues_target),

@@ -3,7 +3,8 @@ from lasagne.objectives import squared_error
 
 from ..utils._validation import require_callable, suggest_keywords
 from . import qlearning
-from ._arguments import require_actions, require_flags, require_mask, require_ndim, same_batch_tick
+from ._arguments import (require_actions, require_flags, require_mask, require_ndim,
+                         require_values_after_end, same_batch_tick)
 from .generic import get_values_for_actions
 
 __all__ = ["get_elementwise_objective"]
@@ -39,6 +40,7 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     require_mask(is_alive, "is_alive")
     if qvalues_target is not None:
         require_ndim(qvalues_target, "qvalues_target", 3)
+    require_values_after_end(state_values_target_after_end, "state_values_target_after_end")
     qvalues, actions, rewards, is_alive, qvalues_target = same_batch_tick(
         [("qvalues", qvalues), ("actions", actions), ("rewards", rewards),
          ("is_alive", is_alive), ("qvalues_target", qvalues_target)])

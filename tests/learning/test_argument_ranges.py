@@ -161,6 +161,9 @@ CASES = {
                                            state_values_after_end=T.tensor3()),
         ValueError, r"`state_values_after_end` must have ndim 1 or ndim 2 \[batch, tick\], "
                     r"got ndim 3"),
+    "qlearning-target-after-end-misspelled": (
+        lambda: _qlearning(state_values_target_after_end="zero"),
+        ValueError, r"`state_values_target_after_end` must be a tensor or 'zeros', got 'zero'"),
     "reinforce-baseline-1d": (
         lambda: reinforce.get_elementwise_objective(T.tensor3(), T.imatrix(), T.matrix(),
                                                     baseline=T.vector()),
