@@ -4,6 +4,7 @@ from collections import OrderedDict
 import theano
 from lasagne.layers import InputLayer, Layer
 
+from ..utils.format import check_list
 from ..utils._validation import shape_str
 from ._recurrence_checks import layer_label
 
@@ -62,7 +63,8 @@ def check_layer(inner_graph_layer, value, sequence_length=-1, prefix="agent.link
 def check_init_pairs(layers, initial_values, argument="initial values"):
     """Normalise ``'zeros'``, a dict or an aligned list into ``OrderedDict {layer: value}``.
 
-    ``None`` entries of a list are skipped (those layers start at zeros).
+    ``None`` entries of a list are skipped (those layers start at zeros). A
+    single layer or tensor is a list of one (``check_list``, as the original).
     """
     layers = list(layers)
     if isinstance(initial_values, str):
@@ -76,7 +78,7 @@ def check_init_pairs(layers, initial_values, argument="initial values"):
                 raise ValueError("`%s` key %s is not one of the layers it initialises"
                                  % (argument, layer_label(key)))
         return OrderedDict((k, v) for k, v in initial_values.items() if v is not None)
-    initial_values = list(initial_values)
+    initial_values = check_list(initial_values)
     if len(initial_values) != len(layers):
         raise ValueError("`%s` must have %i entries, got %i"
                          % (argument, len(layers), len(initial_values)))

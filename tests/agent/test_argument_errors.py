@@ -1,13 +1,14 @@
 """MDPAgent and Recurrence: scalars and non-layers are named before any graph is built."""
 import numpy as np
 import pytest
+import theano
 import theano.tensor as T
 from lasagne.layers import DenseLayer, InputLayer
 
 from agentnet.agent import Recurrence
 from agentnet.agent._linking import check_layer
 
-from .conftest import CounterEnvironment, build_agent
+from .conftest import CounterEnvironment, build_agent, numpy_memory_step
 
 AGENT = build_agent()
 ENV = CounterEnvironment()
@@ -90,3 +91,18 @@ def test_sizes_accept_numpy_ints_and_symbolic_ints():
     recurrence = _recurrence(n_steps=steps, batch_size=batch, unroll_scan=False)
     assert recurrence.n_steps is steps and recurrence.batch_size is batch
     assert [z.shape for z in AGENT.get_zeros_like_memory(np.int32(0))] == [(0, 4)]
+
+
+def test_single_initial_value_is_a_list_of_one_as_in_the_original():
+    """API.md: "a layer or a list of layers" goes through check_list, so one tensor (or layer)
+    initialises the only memory; a numpy array is named instead."""
+    h0 = T.matrix("h0")
+    _, observations, memories, _, _ = AGENT.get_sessions(ENV, 1, batch_size=2, initial_hidden=h0)
+    f = theano.function([h0], [observations, memories[MEMORY]], allow_input_downcast=True)
+    h0_value = np.random.RandomState(0).randn(2, 4)
+    got_observations, got_memory = f(h0_value)
+    expected, _ = numpy_memory_step(AGENT, got_observations[:, 0], h0_value)
+    np.testing.assert_allclose(got_memory[:, 0], expected, rtol=1e-4, atol=1e-5)
+    AGENT.get_sessions(ENV, 1, initial_hidden=InputLayer((None, 4)))
+    with pytest.raises(TypeError, match="`initial_hidden`: the value for .* got ndarray"):
+        AGENT.get_sessions(ENV, 1, batch_size=2, initial_hidden=h0_value)
