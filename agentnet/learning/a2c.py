@@ -53,13 +53,15 @@ def get_elementwise_objective(policy, state_values, actions, rewards, is_alive="
     state_values_target : tensor [batch, tick] or None
     n_steps : int, symbolic int or None
     n_steps_advantage : "same", int or None
-    gamma_or_gammas, crop_last, force_end_at_last_tick, loss_function, is_truncated
-        As in Q-learning.
+    gamma_or_gammas, crop_last : as in Q-learning
     state_values_target_after_end, state_values_after_end : tensor [batch, 1] or "zeros"
     consider_value_reference_constant : bool
+    force_end_at_last_tick : bool
+        As in Q-learning.
     return_separate : bool
         Return ``(actor_loss, critic_loss)`` instead of their sum.
     treat_policy_as_logpolicy : bool
+    loss_function, is_truncated : as in Q-learning
 
     Raises
     ------

@@ -36,10 +36,12 @@ def get_elementwise_objective_critic(action_qvalues, state_values, rewards, is_a
         As in Q-learning.
     state_values_after_end, force_end_at_last_tick, consider_reference_constant
         As in Q-learning.
-    return_reference, loss_function, is_truncated
+    return_reference, loss_function
         As in Q-learning.
     scan_dependencies, scan_strict
         Accepted for compatibility and ignored.
+    is_truncated
+        As in Q-learning.
 
     Raises
     ------

@@ -391,6 +391,17 @@ def get_1_step_value_reference(state_values, rewards, is_alive="always", gamma_o
 
     Same arguments and result as :func:`get_n_step_value_reference` with
     ``n_steps=1``, without a scan.
+
+    Parameters
+    ----------
+    state_values, rewards, is_alive, gamma_or_gammas, crop_last
+        As in :func:`get_n_step_value_reference`.
+    state_values_after_end, end_at_tmax, is_truncated
+        As in :func:`get_n_step_value_reference`.
+
+    Returns
+    -------
+    tensor [batch, tick], floatX
     """
     require_flags(crop_last=crop_last, end_at_tmax=end_at_tmax)
     values, rewards, is_alive, is_truncated = _reference_arguments(state_values, rewards, is_alive,

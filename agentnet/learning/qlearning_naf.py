@@ -6,6 +6,10 @@ r"""Normalized advantage functions: Q-learning with continuous actions (Gu et al
 
 with :math:`L` lower-triangular, so :math:`P = L L^\top` is positive
 semi-definite and :math:`\mu(s)` is the greedy action.
+
+The objective, :func:`get_elementwise_objective`, is the DPG critic's
+(:func:`agentnet.learning.dpg.get_elementwise_objective_critic`): train with
+``action_qvalues[:, :, 0]`` and ``state_values[:, :, 0]``.
 """
 from collections import OrderedDict
 
@@ -23,19 +27,28 @@ from .dpg import get_elementwise_objective_critic
 __all__ = ["diag_to_tril_size", "tril_size_to_diag", "LowerTriangularLayer", "NAFLayer",
            "build_NAF_controller", "get_elementwise_objective"]
 
-#: The NAF objective is the DPG critic's: train with ``action_qvalues[:, :, 0]``
-#: and ``state_values[:, :, 0]``.
 get_elementwise_objective = get_elementwise_objective_critic
 
 
 def diag_to_tril_size(diag):
-    """Number of entries of a ``diag x diag`` lower triangle: ``d (d + 1) / 2``."""
+    """Number of entries of a ``diag x diag`` lower triangle: ``d (d + 1) / 2``.
+
+    Parameters
+    ----------
+    diag : int >= 0
+    """
     diag = require_int(diag, "diag", 0)
     return diag * (diag + 1) // 2
 
 
 def tril_size_to_diag(n):
-    """Inverse of :func:`diag_to_tril_size` (rounded down)."""
+    """Inverse of :func:`diag_to_tril_size` (rounded down).
+
+    Parameters
+    ----------
+    n : int >= 0
+        Entries of a lower triangle.
+    """
     return int(-0.5 + (0.25 + 2 * require_int(n, "n", 0)) ** 0.5)
 
 

@@ -23,9 +23,29 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
         L_t = \ell\big(\mathrm{sg}(R_t), Q(s_t, a_t)\big) \cdot alive_t, \qquad
         V'(s_t) = Q_{target}(s_t, a_t)
 
-    Parameters are those of :func:`agentnet.learning.qlearning.get_elementwise_objective`
-    without ``state_values_target`` (for a V(s) target use Q-learning's), and raise the
-    same errors.
+    Parameters
+    ----------
+    qvalues : tensor [batch, tick, n_actions]
+    actions : int tensor [batch, tick]
+    rewards : tensor [batch, tick]
+    is_alive : tensor [batch, tick] or "always"
+    qvalues_target : tensor [batch, tick, n_actions] or None
+        Q-values of a target network; :math:`V'(s_t)` is that of the taken action.
+    n_steps, gamma_or_gammas, crop_last, state_values_target_after_end
+        As in :func:`agentnet.learning.qlearning.get_elementwise_objective`.
+    consider_reference_constant, force_end_at_last_tick, return_reference
+        As in Q-learning.
+    loss_function, is_truncated
+        As in Q-learning (for a V(s) target use Q-learning's ``state_values_target``).
+
+    Returns
+    -------
+    tensor [batch, tick]
+
+    Raises
+    ------
+    ValueError, TypeError
+        As in Q-learning.
 
     References
     ----------
