@@ -27,13 +27,14 @@ def _checked_shapes(shapes, argument):
 
 
 def _checked_dtypes(dtypes, shapes, argument, default):
-    """One valid dtype per shape; ``default`` for each when ``dtypes`` is None."""
+    """One valid dtype (or Theano's ``"floatX"``) per shape; ``default`` for each when None."""
     dtypes = check_tuple(dtypes or [default] * len(shapes))
     if len(dtypes) != len(shapes):
         raise ValueError("`%s` must have one dtype per shape (%i), got %i"
                          % (argument, len(shapes), len(dtypes)))
     for dtype in dtypes:
-        require_dtype(dtype, argument)
+        if dtype != "floatX":  # Theano's own name for config.floatX
+            require_dtype(dtype, argument)
     return dtypes
 
 

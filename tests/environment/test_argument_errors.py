@@ -256,3 +256,8 @@ def test_action_ids_are_checked_in_every_integer_dtype(dtype):
     too_large[0, 3] = N_ACTIONS
     with pytest.raises(ValueError, match=r"got 3 at index \(0, 3\)"):
         _pool().load_sessions(observations, [too_large], rewards)
+
+
+def test_theano_floatX_dtype_name_is_accepted():
+    env = BaseEnvironment([(1,)], [(3,)], [()], state_dtypes=["floatX"])
+    assert env.state_dtypes == ("floatX",)
