@@ -59,8 +59,8 @@ def require_actions(actions, integer=True):
     require_ndim(actions, "actions", 2)
     dtype = str(actions.dtype)
     if integer and not dtype.startswith(("int", "uint")):
-        raise ValueError("`actions` must be an int tensor [batch, tick] of action ids, got dtype %s"
-                         % dtype)
+        raise ValueError("`actions` must be an int tensor [batch, tick] of action ids, "
+                         "got dtype %s" % dtype)
     return actions
 
 
@@ -259,8 +259,8 @@ def gamma_matrix(gamma_or_gammas, rewards):
     """The checked discount (a scalar, ``[batch]`` or ``[batch, tick]``) as ``[batch, tick]``."""
     gamma = T.as_tensor_variable(check_gamma(gamma_or_gammas))
     if gamma.ndim not in (0, 1, 2):
-        raise ValueError("`gamma_or_gammas` must be a scalar, [batch] or [batch, tick], got ndim %i"
-                         % gamma.ndim)
+        raise ValueError("`gamma_or_gammas` must be a scalar, [batch] or [batch, tick], "
+                         "got ndim %i" % gamma.ndim)
     gamma = as_float(gamma)
     if gamma.ndim == 1:
         gamma = gamma[:, None]

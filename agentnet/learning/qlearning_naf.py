@@ -126,7 +126,8 @@ class NAFLayer(MergeLayer):
 
 
 def _require_shape(layer, expected, argument):
-    if tuple(layer.output_shape[1:]) != tuple(expected[1:]) or len(layer.output_shape) != len(expected):
+    shape = tuple(layer.output_shape)
+    if len(shape) != len(expected) or shape[1:] != tuple(expected[1:]):
         raise ValueError("`%s` must have shape %s, got %s"
                          % (argument, shape_str(expected), shape_str(layer.output_shape)))
 
@@ -175,7 +176,8 @@ def _check_controller_layers(input_layer, mean_layer, V_layer, L_layer):
 def _exploration_actions(mean_clipped, exploration, additive_exploration):
     if not isinstance(exploration, InputLayer):
         if not additive_exploration:
-            raise ValueError("a numeric `exploration` (noise sigma) needs additive_exploration=True")
+            raise ValueError("a numeric `exploration` (noise sigma) needs "
+                             "additive_exploration=True")
         return GaussianNoiseLayer(mean_clipped, sigma=exploration)
     if additive_exploration:
         return ElemwiseSumLayer([mean_clipped, exploration])

@@ -1,5 +1,4 @@
 r"""Q-learning with the optimality-tightening lower bound (He et al. 2016, arXiv:1611.01606)."""
-import theano
 import theano.tensor as T
 
 from ..utils.logging import warn

@@ -17,7 +17,7 @@ import theano
 import theano.tensor as T
 from lasagne.layers import DenseLayer, InputLayer
 
-from agentnet.learning import a2c, dpg, qlearning, qlearning_naf, reinforce, sarsa
+from agentnet.learning import a2c, dpg, qlearning, reinforce, sarsa
 from agentnet.learning.generic import (get_end_indicator, get_mask_by_eos,
                                        get_n_step_value_reference, get_values_for_actions)
 from agentnet.learning.losses import huber_loss
