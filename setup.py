@@ -50,8 +50,9 @@ class BuildPyWithStartupFile(build_py):
 GYM = ["gymnasium>=1.4,<1.5"]
 ATARI = GYM + ["ale-py>=0.12,<0.13", "opencv-python-headless==4.11.0.86"]
 NOTEBOOKS = ["nbclient>=0.10,<1", "ipykernel>=6.29,<8", "tqdm>=4.66,<5", "matplotlib>=3.7,<3.11"]
-EXTRAS = {"gym": GYM, "atari": ATARI, "notebooks": NOTEBOOKS,
-          "all": sorted(set(ATARI + NOTEBOOKS))}
+RAY = ["ray[tune]>=2.60,<2.61"]
+EXTRAS = {"gym": GYM, "atari": ATARI, "notebooks": NOTEBOOKS, "ray": RAY,
+          "all": sorted(set(ATARI + NOTEBOOKS + RAY))}
 
 with open(os.path.join(HERE, "README.md")) as readme:
     LONG_DESCRIPTION = readme.read()

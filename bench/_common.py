@@ -121,6 +121,17 @@ def nature_dqn_agent(n_actions, epsilon):
     return agent, qvalues, target
 
 
+def breakout_agent():
+    """The acting agent of Ray game workers: :func:`nature_dqn_agent` for Breakout's 4 actions."""
+    return nature_dqn_agent(4, epsilon=0.5)[0]
+
+
+def make_breakout():
+    """Breakout with the DQN preprocessing (uint8 4x84x84 stacks)."""
+    from agentnet.experiments.openai_gym.wrappers import make_atari
+    return make_atari("ALE/Breakout-v5")
+
+
 def compile_dqn_step(agent, qvalues, replay, n_ticks):
     """One Adam step (lr 1e-4) of 3-step Q-learning on ``replay``; returns (step, compile s)."""
     import lasagne

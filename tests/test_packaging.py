@@ -36,8 +36,8 @@ def extras(tmp_path_factory):
     return sections
 
 
-@pytest.mark.parametrize("extra", ["gym", "atari", "notebooks", "all", None],
-                         ids=["gym", "atari", "notebooks", "all", "install_requires"])
+@pytest.mark.parametrize("extra", ["gym", "atari", "notebooks", "ray", "all", None],
+                         ids=["gym", "atari", "notebooks", "ray", "all", "install_requires"])
 def test_every_pin_matches_requirements_dev(extras, extra):
     dev = _dev_requirements()
     assert extras[extra], "extra %r is empty" % extra

@@ -155,11 +155,11 @@ def _exit_description(exitcode):
 
 # ------------------------------------------------------------------ arguments
 
-def _worker_specs(agent_builder, make_env, n_games, n_workers, seed, vector_env,
+def worker_specs(agent_builder, make_env, n_games, n_workers, seed, vector_env,
                   sync_variables):
-    """Plain data (str, int, None) that each worker process is started with."""
+    """Plain data (str, int, None) that each remote worker is started with, in worker order."""
     if vector_env not in (None, "sync", "async"):
-        raise ValueError("`vector_env` must be None, 'sync' or 'async' in a ProcessEnvPool "
+        raise ValueError("`vector_env` must be None, 'sync' or 'async' for remote workers "
                          "(each worker makes its own), got %r" % (vector_env,))
     is_id = isinstance(make_env, str)
     common = {"agent_builder": reference_of(agent_builder, "agent_builder"),
@@ -243,7 +243,7 @@ class ProcessEnvPool(StreamingEnvPool):
                              % (start_method,))
         super(ProcessEnvPool, self).__init__(agent, make_env, n_games, n_workers, max_size, seed,
                                              sync_every, prefetch, sync_variables)
-        specs = _worker_specs(agent_builder, make_env, self.n_games, self.n_workers, seed,
+        specs = worker_specs(agent_builder, make_env, self.n_games, self.n_workers, seed,
                               vector_env, sync_variables)
         self._start(multiprocessing.get_context(start_method), specs)
 

@@ -10,8 +10,12 @@ the transport with four methods:
 * ``_request(index, segment)``: ask worker ``index`` for a segment
   ``(n_steps, add_last_observation)``;
 * ``_receive(index)``: the oldest requested segment of worker ``index`` as
-  ``(RecordedSessions, extras)``, waiting for it;
+  ``(RecordedSessions, extras)``, waiting for it; None when the worker was
+  dropped (then it is no longer among ``_worker_indices()``);
 * ``_shut_down()``: stop the workers (idempotent), and the ``closed`` property.
+
+``_worker_indices()`` lists the workers still playing (all of them unless the
+transport drops failed ones).
 
 :class:`~agentnet.experiments.openai_gym.process_pool.ProcessEnvPool` carries
 the bytes over ``multiprocessing`` pipes, :class:`agentnet.distributed.RayEnvPool`
@@ -162,15 +166,21 @@ class StreamingEnvPool(object):
         self.n_updates += 1
         if (self.n_updates - 1) % self.sync_every == 0:
             self.push_weights()
-        for index in range(self.n_workers):
+        for index in self._worker_indices():
             while len(self._in_flight[index]) < self.prefetch + 1:
                 self._request(index, segment)
                 self._in_flight[index].append(segment)
         received = []
-        for index in range(self.n_workers):
-            received.append(self._receive(index))
-            self._in_flight[index].popleft()
+        for index in self._worker_indices():
+            segment_and_extras = self._receive(index)
+            if segment_and_extras is not None:
+                received.append(segment_and_extras)
+                self._in_flight[index].popleft()
         return received
+
+    def _worker_indices(self):
+        """Indices of the workers still playing."""
+        return list(range(self.n_workers))
 
     def _check_segment(self, segment):
         planned = {s for queue_ in self._in_flight for s in queue_}
@@ -241,7 +251,7 @@ class StreamingEnvPool(object):
         """``{"last", "mean", "max"}`` of :attr:`policy_lags` (in updates), or None before any."""
         if not self.policy_lags:
             return None
-        last = self.policy_lags[-self.n_workers:]
+        last = self.policy_lags[-len(self._worker_indices()):]
         return {"last": max(last), "mean": float(np.mean(self.policy_lags)),
                 "max": max(self.policy_lags)}
 
