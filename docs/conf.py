@@ -24,7 +24,10 @@ extensions = [
     "sphinx.ext.coverage",
     "sphinx-mathjax-offline",
     "offline_check",
+    "signature_check",
 ]
+#: Every public function, method and class here documents all its parameters.
+signature_check_complete_modules = ["agentnet.agent", "agentnet.environment", "agentnet.learning"]
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
