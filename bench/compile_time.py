@@ -16,9 +16,10 @@ Four functions, each measured in fresh processes on its own new, empty
 
 "cold" is the first process on the empty directory, "cached" a second process
 on the same directory. The imports are timed apart: on an empty directory
-``import theano`` builds Theano's own C modules (cutils, lazylinker), once per
-compile directory. Scan's Cython module is built by the first graph with a
-scan (the demo's training step), inside its cold compile.
+``import theano`` builds Theano's lazylinker module; its cutils module (and
+scan's Cython module, for a graph with a scan) is built inside the first cold
+compile. Wall times on a busy machine stretch; the processor time (this
+process and its g++ children) much less.
 
 Usage: ``make bench`` or ``.venv/bin/python bench/compile_time.py``.
 """
