@@ -163,9 +163,11 @@ def final_check(pool, epsilon):
     return greedy_returns(pool, epsilon, 10, seed=2024)
 
 
-def train(hp, agent, target, epsilon, pool, train_step):
+def train(hp, agent, target, epsilon, pool, train_step, on_evaluation=None):
     """Alternate pool updates and training steps until solved or out of budget.
 
+    ``on_evaluation(env_steps, greedy_return)``, if given, is called after
+    every greedy evaluation (``examples/ray_tune_cartpole.py`` reports to Tune).
     Returns the greedy-return curve (a Metrics), the env steps used and the
     final check's returns if training stopped on a passed check, else None.
     """
@@ -186,6 +188,8 @@ def train(hp, agent, target, epsilon, pool, train_step):
             if env_steps >= next_eval:
                 next_eval += hp.eval_every
                 returns = evaluate(hp, pool, epsilon, env_steps, metrics)
+                if on_evaluation is not None:
+                    on_evaluation(env_steps, metrics["greedy return"][env_steps])
                 if returns is not None and np.mean(returns) >= hp.solved:
                     break
     return metrics, env_steps, returns
