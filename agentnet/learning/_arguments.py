@@ -18,10 +18,10 @@ import theano.tensor as T
 
 from ..utils.logging import warn
 from ..utils._runtime_check import RuntimeCheck, runtime_check
-from ..utils._validation import require_bool, require_int_or_symbolic
+from ..utils._validation import require_bool, require_callable, require_int_or_symbolic
 
 __all__ = ["action_ids_in_range", "as_float", "require_ndim", "require_actions", "known_value",
-           "checked_flags", "state_values_2d", "require_mask", "require_flags",
+           "checked_flags", "state_values_2d", "require_mask", "require_flags", "require_options",
            "default_is_alive", "require_values_after_end", "default_values_after_end",
            "check_gamma", "gamma_matrix",
            "check_n_steps", "same_batch_tick", "static_size"]
@@ -299,6 +299,16 @@ def require_flags(**flags):
     keyword unless each is a bool (or an int 0 / 1, as scripts for the original pass)."""
     for argument, value in flags.items():
         require_bool(value, argument)
+
+
+def require_options(loss_function, values_after_end, **flags):
+    """Check the options of a value objective before any tensor: boolean ``flags`` by
+    keyword, a callable ``loss_function``, and ``values_after_end`` (``{argument: value}``),
+    each ``"zeros"`` or a ``[batch]``/``[batch, 1]`` tensor."""
+    require_flags(**flags)
+    require_callable(loss_function, "loss_function")
+    for argument, value in values_after_end.items():
+        require_values_after_end(value, argument)
 
 
 def static_size(x, axis):

@@ -1,10 +1,9 @@
 r"""Advantage actor-critic (Mnih et al. 2016), with n-step references."""
 from lasagne.objectives import squared_error
 
-from ..utils._validation import require_callable, suggest_keywords
-from ._arguments import (check_n_steps, default_is_alive, require_actions, require_flags,
-                         require_mask, require_ndim, require_values_after_end, same_batch_tick,
-                         state_values_2d)
+from ..utils._validation import suggest_keywords
+from ._arguments import (check_n_steps, default_is_alive, require_actions, require_mask,
+                         require_ndim, require_options, same_batch_tick, state_values_2d)
 from ._objective_parts import log_policy_for_actions, policy_gradient_loss, value_loss
 from .generic import get_n_step_value_reference
 
@@ -72,11 +71,13 @@ def get_elementwise_objective(policy, state_values, actions, rewards, is_alive="
     ----------
     Mnih et al. (2016), Asynchronous methods for deep reinforcement learning.
     """
-    require_flags(crop_last=crop_last,
-                  consider_value_reference_constant=consider_value_reference_constant,
-                  force_end_at_last_tick=force_end_at_last_tick, return_separate=return_separate,
-                  treat_policy_as_logpolicy=treat_policy_as_logpolicy)
-    require_callable(loss_function, "loss_function")
+    require_options(loss_function,
+                    {"state_values_target_after_end": state_values_target_after_end,
+                     "state_values_after_end": state_values_after_end},
+                    crop_last=crop_last, force_end_at_last_tick=force_end_at_last_tick,
+                    consider_value_reference_constant=consider_value_reference_constant,
+                    return_separate=return_separate,
+                    treat_policy_as_logpolicy=treat_policy_as_logpolicy)
     require_ndim(policy, "policy", 2, 3)
     # actions only index a 3-D policy; with a 2-D one they may be anything [batch, tick]
     require_actions(actions, integer=policy.ndim == 3)
@@ -87,8 +88,6 @@ def get_elementwise_objective(policy, state_values, actions, rewards, is_alive="
     if state_values_target is not None:
         state_values_target = state_values_2d(state_values_target, "state_values_target")
     advantage_steps = _advantage_steps(n_steps, n_steps_advantage)
-    require_values_after_end(state_values_target_after_end, "state_values_target_after_end")
-    require_values_after_end(state_values_after_end, "state_values_after_end")
     policy, state_values, state_values_target, actions, rewards, is_alive, is_truncated = \
         same_batch_tick([("policy", policy), ("state_values", state_values),
                          ("state_values_target", state_values_target), ("actions", actions),

@@ -1,8 +1,8 @@
 r"""Deterministic policy gradient: the critic's objective (Silver et al. 2014; Lillicrap et al. 2016)."""
 from lasagne.objectives import squared_error
 
-from ..utils._validation import require_callable, suggest_keywords
-from ._arguments import (default_is_alive, require_flags, require_mask, require_ndim,
+from ..utils._validation import suggest_keywords
+from ._arguments import (default_is_alive, require_mask, require_ndim, require_options,
                          same_batch_tick)
 from ._objective_parts import value_loss
 from .generic import get_n_step_value_reference
@@ -52,9 +52,10 @@ def get_elementwise_objective_critic(action_qvalues, state_values, rewards, is_a
     ----------
     Lillicrap et al. (2016), Continuous control with deep reinforcement learning.
     """
-    require_flags(crop_last=crop_last, consider_reference_constant=consider_reference_constant,
-                  force_end_at_last_tick=force_end_at_last_tick, return_reference=return_reference)
-    require_callable(loss_function, "loss_function")
+    require_options(loss_function, {"state_values_after_end": state_values_after_end},
+                    crop_last=crop_last, consider_reference_constant=consider_reference_constant,
+                    force_end_at_last_tick=force_end_at_last_tick,
+                    return_reference=return_reference)
     for argument, value in (("action_qvalues", action_qvalues), ("state_values", state_values),
                             ("rewards", rewards)):
         require_ndim(value, argument, 2)

@@ -1,9 +1,9 @@
 r"""Q-learning with n-step references (Watkins 1989; Mnih et al. 2015 for the DQN form)."""
 from lasagne.objectives import squared_error
 
-from ..utils._validation import require_callable, suggest_keywords
-from ._arguments import (default_is_alive, require_actions, require_flags, require_mask,
-                         require_ndim, require_values_after_end, same_batch_tick)
+from ..utils._validation import suggest_keywords
+from ._arguments import (default_is_alive, require_actions, require_mask, require_ndim,
+                         require_options, same_batch_tick)
 from ._objective_parts import value_loss
 from .generic import get_n_step_value_reference, get_values_for_actions
 
@@ -96,16 +96,17 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     if aggregation_function != "deprecated":
         raise NotImplementedError("aggregation_function was removed: compute V(s) yourself and "
                                   "pass it as state_values_target")
-    require_flags(crop_last=crop_last, consider_reference_constant=consider_reference_constant,
-                  force_end_at_last_tick=force_end_at_last_tick, return_reference=return_reference)
-    require_callable(loss_function, "loss_function")
+    require_options(loss_function,
+                    {"state_values_target_after_end": state_values_target_after_end},
+                    crop_last=crop_last, consider_reference_constant=consider_reference_constant,
+                    force_end_at_last_tick=force_end_at_last_tick,
+                    return_reference=return_reference)
     require_ndim(qvalues, "qvalues", 3)
     require_actions(actions)
     require_ndim(rewards, "rewards", 2)
     require_mask(is_alive, "is_alive")
     require_mask(is_truncated, "is_truncated")
     _check_targets(qvalues_target, state_values_target)
-    require_values_after_end(state_values_target_after_end, "state_values_target_after_end")
     qvalues, actions, rewards, is_alive, qvalues_target, state_values_target, is_truncated = \
         same_batch_tick([("qvalues", qvalues), ("actions", actions), ("rewards", rewards),
                          ("is_alive", is_alive), ("qvalues_target", qvalues_target),

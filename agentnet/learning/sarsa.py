@@ -1,10 +1,10 @@
 r"""SARSA: on-policy TD learning from the value of the action actually taken next."""
 from lasagne.objectives import squared_error
 
-from ..utils._validation import require_callable, suggest_keywords
+from ..utils._validation import suggest_keywords
 from . import qlearning
-from ._arguments import (require_actions, require_flags, require_mask, require_ndim,
-                         require_values_after_end, same_batch_tick)
+from ._arguments import (require_actions, require_mask, require_ndim, require_options,
+                         same_batch_tick)
 from .generic import get_values_for_actions
 
 __all__ = ["get_elementwise_objective"]
@@ -51,16 +51,17 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     ----------
     Rummery & Niranjan (1994), On-line Q-learning using connectionist systems.
     """
-    require_flags(crop_last=crop_last, consider_reference_constant=consider_reference_constant,
-                  force_end_at_last_tick=force_end_at_last_tick, return_reference=return_reference)
-    require_callable(loss_function, "loss_function")
+    require_options(loss_function,
+                    {"state_values_target_after_end": state_values_target_after_end},
+                    crop_last=crop_last, consider_reference_constant=consider_reference_constant,
+                    force_end_at_last_tick=force_end_at_last_tick,
+                    return_reference=return_reference)
     require_ndim(qvalues, "qvalues", 3)
     require_actions(actions)
     require_ndim(rewards, "rewards", 2)
     require_mask(is_alive, "is_alive")
     if qvalues_target is not None:
         require_ndim(qvalues_target, "qvalues_target", 3)
-    require_values_after_end(state_values_target_after_end, "state_values_target_after_end")
     qvalues, actions, rewards, is_alive, qvalues_target = same_batch_tick(
         [("qvalues", qvalues), ("actions", actions), ("rewards", rewards),
          ("is_alive", is_alive), ("qvalues_target", qvalues_target)])
