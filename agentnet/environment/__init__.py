@@ -2,6 +2,7 @@
 from .base import *
 from .session_batch import SessionBatchEnvironment
 from .session_pool import SessionPoolEnvironment
+from .prioritized import PrioritizedSessionSampler, session_priorities
 
 __all__ = ["BaseEnvironment", "EnvironmentStepLayer", "SessionPoolEnvironment",
-           "SessionBatchEnvironment"]
+           "SessionBatchEnvironment", "PrioritizedSessionSampler", "session_priorities"]

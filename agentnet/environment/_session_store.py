@@ -4,7 +4,14 @@ Every field (each observation, each action, rewards, is_alive, each
 preceding memory) is one numpy array ``[capacity, ...]``. Appending writes
 the new sessions in place after the newest ones, wrapping around when full,
 so an append costs O(new data) and never copies the pool.
+
+Listeners (e.g. a prioritized sampler's priorities) follow the slots: each
+object in ``SessionStore.listeners`` (a weak set) gets ``sessions_moved(kept, capacity)``
+when the buffer is reallocated (new slot ``j`` holds old slot ``kept[j]``)
+and ``sessions_written(positions)`` after new sessions are written.
 """
+import weakref
+
 import numpy as np
 
 from ..utils._validation import shape_str
@@ -139,6 +146,11 @@ class SessionStore(object):
         self.count = 0
         self.next_index = 0
         self.arrays = None
+        self.listeners = weakref.WeakSet()
+
+    def _notify(self, event, *args):
+        for listener in self.listeners:
+            getattr(listener, event)(*args)
 
     def bytes_per_session(self, session_length):
         """Bytes one session takes in storage."""
@@ -174,6 +186,7 @@ class SessionStore(object):
         self.session_length = session_length
         self._allocate(capacity)
         self.count, self.next_index = 0, 0
+        self._notify("sessions_moved", np.arange(0), capacity)
         self._write(arrays)
 
     def append(self, arrays, session_length, max_pool_size=None):
@@ -215,6 +228,7 @@ class SessionStore(object):
             new[:len(kept)] = old[kept]
         self.count = len(kept)
         self.next_index = len(kept) % capacity
+        self._notify("sessions_moved", kept, capacity)
 
     def _write(self, arrays):
         n_new = np.shape(arrays[0])[0]
@@ -223,6 +237,7 @@ class SessionStore(object):
             stored[positions] = new
         self.next_index = (self.next_index + n_new) % self.capacity
         self.count = min(self.count + n_new, self.capacity)
+        self._notify("sessions_written", positions)
 
     def views(self):
         """The stored sessions of every field, ``[count, ...]`` (views, no copy)."""
