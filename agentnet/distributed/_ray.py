@@ -24,18 +24,20 @@ def start_ray(address=None, num_cpus=None):
     address : str or None
         A cluster to join (``"auto"``, ``"host:6379"``, ``"ray://host:10001"``).
         None: keep the instance this process already joined, or start a
-        local one listening on the loopback interface only, without the
-        dashboard.
+        local one without the dashboard. Tasks and actors started through
+        it (Tune trials too) get :func:`theano_env_vars`.
     num_cpus : int or None
         CPUs of a local instance (None: all of the machine's).
     """
     ray = require_ray()
     if ray.is_initialized():
         return False
+    runtime_env = {"env_vars": theano_env_vars()}
     if address is not None:
-        ray.init(address=address)
+        ray.init(address=address, runtime_env=runtime_env)
         return False
-    ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1")
+    ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
+             runtime_env=runtime_env)
     return True
 
 

@@ -79,8 +79,19 @@ def run_sweep(train_function, param_space, metric, mode="max", x_axis="env_steps
             stop_ray()
 
 
-def _label(config):
-    return ", ".join("%s=%s" % (key, config[key]) for key in sorted(config))
+def _labels(configs):
+    """A label per configuration naming only the keys whose values differ between trials."""
+    keys = sorted({key for config in configs for key in config})
+    varying = [key for key in keys if len({repr(c.get(key)) for c in configs}) > 1] or keys
+    return [", ".join("%s=%s" % (key, config.get(key)) for key in varying) for config in configs]
+
+
+def _curve(result, x_axis, metric):
+    """``(x, y)`` float arrays of a trial's reports (empty when it reported nothing)."""
+    history = result.metrics_dataframe
+    if history is None or metric not in getattr(history, "columns", ()):
+        return np.zeros(0), np.zeros(0)
+    return history[x_axis].to_numpy(float), history[metric].to_numpy(float)
 
 
 class SweepResults(object):
@@ -88,40 +99,39 @@ class SweepResults(object):
 
     Parameters
     ----------
-    result_grid : ray.tune.ResultGrid
+    result_grid : iterable of ray.tune.Result
+        What ``Tuner.fit()`` returned (anything with ``config``,
+        ``metrics_dataframe`` and ``error`` per trial).
     metric, mode, x_axis : str
         As given to :func:`run_sweep`.
 
     Attributes
     ----------
     curves : dict {str: (x, y)}
-        Per trial (labelled by its configuration): ``x_axis`` and ``metric``
-        at every report, as float arrays.
+        Per trial, labelled by the configuration values that differ between
+        trials: ``x_axis`` and ``metric`` at every report, as float arrays.
     table : pandas.DataFrame
         One row per trial: its configuration, ``last <metric>``,
-        ``best <metric>``, the last ``x_axis`` and its error (if it failed),
-        best trials first.
+        ``best <metric>``, the last ``x_axis`` and its error type (if it
+        failed), best trials first.
     """
 
     def __init__(self, result_grid, metric, mode, x_axis):
         import pandas as pd
         self.metric, self.mode, self.x_axis = metric, mode, x_axis
-        self.curves, rows = {}, []
-        for result in result_grid:
-            label = _label(result.config)
-            history = result.metrics_dataframe
-            has_curve = history is not None and metric in getattr(history, "columns", ())
-            x, y = (history[x_axis].to_numpy(float), history[metric].to_numpy(float)) \
-                if has_curve else (np.zeros(0), np.zeros(0))
-            self.curves[label] = (x, y)
-            best = (np.max(y) if mode == "max" else np.min(y)) if len(y) else np.nan
-            rows.append(dict(result.config, **{"last " + metric: y[-1] if len(y) else np.nan,
-                                               "best " + metric: best,
-                                               x_axis: x[-1] if len(x) else np.nan,
-                                               "error": "" if result.error is None
-                                               else type(result.error).__name__}))
+        results = list(result_grid)
+        curves = [_curve(result, x_axis, metric) for result in results]
+        self.curves = dict(zip(_labels([r.config for r in results]), curves))
+        rows = [self._row(result, x, y) for result, (x, y) in zip(results, curves)]
         self.table = pd.DataFrame(rows).sort_values("best " + metric, ascending=mode == "min",
                                                     ignore_index=True)
+
+    def _row(self, result, x, y):
+        best = np.nan if not len(y) else np.max(y) if self.mode == "max" else np.min(y)
+        return dict(result.config, **{
+            "last " + self.metric: y[-1] if len(y) else np.nan, "best " + self.metric: best,
+            self.x_axis: x[-1] if len(x) else np.nan,
+            "error": "" if result.error is None else type(result.error).__name__})
 
     def __str__(self):
         return self.table.to_string(index=False)
