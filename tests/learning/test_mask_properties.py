@@ -1,5 +1,7 @@
 """Property tests of the objectives' masks: any 0/1 pattern gives the numpy reference's loss.
 
+Q-learning (1-step, 3-step, to the window's end), SARSA and A2C.
+
 Hypothesis draws ``is_alive`` (and ``is_truncated``) patterns, including ones
 that come back to life after a 0, and action ids; every compiled function takes
 them as inputs, so each is compiled once per module. A second family of
@@ -16,7 +18,7 @@ import theano
 import theano.tensor as T
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from agentnet.learning import qlearning, sarsa
+from agentnet.learning import a2c, qlearning, sarsa
 from agentnet.learning.generic import UnbootstrappedTicksWarning
 from tests.numpy_reference import n_step_reference
 
@@ -106,6 +108,33 @@ def test_sarsa_loss_for_any_alive_pattern(alive, actions, seed):
     chosen = np.take_along_axis(qvalues, actions[:, :, None], axis=2)[:, :, 0]
     expected = _reference_loss(qvalues, actions, rewards, alive, None, 2, True, chosen)
     np.testing.assert_allclose(got, expected, **_tolerance())
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_a2c():
+    """``(actor, critic)(policy, values, actions, rewards, is_alive, is_truncated)``, 2-step."""
+    policy, values, actions = T.tensor3("policy"), T.matrix("values"), T.imatrix("actions")
+    rewards, alive, truncated = T.matrix("rewards"), T.matrix("alive"), T.matrix("truncated")
+    losses = a2c.get_elementwise_objective(policy, values, actions, rewards, alive, n_steps=2,
+                                           gamma_or_gammas=GAMMA, return_separate=True,
+                                           is_truncated=truncated)
+    return theano.function([policy, values, actions, rewards, alive, truncated], losses,
+                           allow_input_downcast=True)
+
+
+@PROPERTY
+@given(alive=masks, truncated=masks, actions=action_ids, seed=st.integers(0, 2 ** 16))
+def test_a2c_losses_for_any_alive_and_truncated_pattern(alive, truncated, actions, seed):
+    logits, rewards = _sessions(seed)
+    policy = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    values = np.random.RandomState(seed + 1).randn(B, T_).astype(floatX)
+    actor, critic = _compiled_a2c()(policy, values, actions, rewards, alive, truncated)
+    reference = n_step_reference(values.astype("float64"), rewards, alive, 2, GAMMA, True,
+                                 is_truncated=truncated)
+    log_policy = np.log(np.take_along_axis(policy, actions[:, :, None], axis=2)[:, :, 0])
+    np.testing.assert_allclose(critic, (reference - values) ** 2 * alive, **_tolerance())
+    np.testing.assert_allclose(actor, -log_policy * (reference - values) * alive,
+                               **_tolerance())
 
 
 def _position(b, t):
