@@ -190,8 +190,8 @@ class PrioritizedSessionSampler(object):
         """``batch_size`` points in :math:`[0, \\sum_j p_j^\\alpha)`, stratified or plain."""
         uniform = self._rng.uniform(size=self.batch_size)
         if self.stratified:
-            uniform = (np.arange(self.batch_size) + uniform) / self.batch_size
-        return uniform * self._tree.total
+            uniform += np.arange(self.batch_size)
+        return uniform * (self._tree.total / (self.batch_size if self.stratified else 1))
 
     def sample(self):
         """Draw a batch: write and return its storage ``indices`` and importance ``weights``.

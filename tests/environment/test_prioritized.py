@@ -56,12 +56,16 @@ def numpy_probabilities(priorities, alpha):
 # ------------------------------------------------------------------ the sum tree
 
 
-@settings(max_examples=40, deadline=None, database=None)
+BRANCHING = pytest.mark.parametrize("branching", [2, 3, 64], ids=["b2", "b3", "b64"])
+
+
+@BRANCHING
+@settings(max_examples=30, deadline=None, database=None)
 @given(st.integers(1, 70), st.lists(st.lists(st.tuples(st.integers(0, 69),
                                                        st.floats(0, 100)), max_size=8),
                                     max_size=12))
-def test_sum_tree_totals_equal_numpy_after_random_updates(capacity, batches):
-    tree, reference = SumTree(capacity), np.zeros(capacity)
+def test_sum_tree_totals_equal_numpy_after_random_updates(branching, capacity, batches):
+    tree, reference = SumTree(capacity, branching), np.zeros(capacity)
     for batch in batches:
         slots = np.array([s % capacity for s, _ in batch], dtype=int)
         masses = np.array([m for _, m in batch])
@@ -69,13 +73,14 @@ def test_sum_tree_totals_equal_numpy_after_random_updates(capacity, batches):
         reference[slots] = masses
     np.testing.assert_allclose(tree.leaves(), reference)
     np.testing.assert_allclose(tree.total, reference.sum(), rtol=1e-12, atol=1e-9)
-    inner = tree.nodes[1:tree.n_leaves]
-    children = tree.nodes[2:2 * tree.n_leaves].reshape(-1, 2).sum(axis=1)
-    np.testing.assert_allclose(inner, children, rtol=1e-12)
+    for depth in range(tree.depth):
+        children = tree.levels[depth + 1].reshape(-1, branching).sum(axis=1)
+        np.testing.assert_allclose(tree.levels[depth], children, rtol=1e-12)
 
 
-def test_sum_tree_find_equals_numpy_searchsorted(rng):
-    tree = SumTree(37)
+@BRANCHING
+def test_sum_tree_find_equals_numpy_searchsorted(rng, branching):
+    tree = SumTree(37, branching)
     masses = rng.uniform(0, 3, size=37) * (rng.uniform(size=37) > 0.3)
     tree.rebuild(masses)
     points = rng.uniform(0, masses.sum(), size=500)
@@ -83,18 +88,21 @@ def test_sum_tree_find_equals_numpy_searchsorted(rng):
     np.testing.assert_array_equal(tree.find(points), expected)
 
 
-def test_sum_tree_never_picks_an_empty_slot_at_the_edge():
-    tree = SumTree(5)
+@BRANCHING
+def test_sum_tree_never_picks_an_empty_slot_at_the_edge(branching):
+    tree = SumTree(5, branching)
     tree.set(np.arange(5), [0., 1., 0., 0., 0.])
     np.testing.assert_array_equal(tree.find([0., 0.5, np.nextafter(1., 0), 1., 7.]), [1] * 5)
 
 
-def test_sum_tree_rebuild_equals_set(rng):
+@BRANCHING
+def test_sum_tree_rebuild_equals_set(rng, branching):
     masses = rng.uniform(size=11)
-    built, updated = SumTree(11), SumTree(11)
+    built, updated = SumTree(11, branching), SumTree(11, branching)
     built.rebuild(masses)
     updated.set(np.arange(11), masses)
-    np.testing.assert_allclose(built.nodes, updated.nodes)
+    for built_level, updated_level in zip(built.levels, updated.levels):
+        np.testing.assert_allclose(built_level, updated_level)
 
 
 # ------------------------------------------------------------------ priorities
