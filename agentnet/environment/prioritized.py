@@ -166,6 +166,13 @@ class PrioritizedSessionSampler(object):
         """Pool hook: the buffer was reallocated; new slot ``j`` holds old slot ``kept[j]``.
 
         A draw made before the move is forgotten: its update is ignored.
+
+        Parameters
+        ----------
+        kept : int array [n_kept]
+            Old slots of the sessions kept, in their new order.
+        capacity : int
+            Slots of the new buffer.
         """
         masses = np.zeros(capacity)
         masses[:len(kept)] = self._tree.leaves()[kept]
@@ -175,7 +182,13 @@ class PrioritizedSessionSampler(object):
         self._stamps = np.full(capacity, self._clock)
 
     def sessions_written(self, positions):
-        """Pool hook: new sessions in slots ``positions`` enter with the largest priority."""
+        """Pool hook: new sessions in slots ``positions`` enter with the largest priority.
+
+        Parameters
+        ----------
+        positions : int array [n_new]
+            Slots just written (their old sessions, if any, are gone).
+        """
         self._clock += 1
         self._stamps[positions] = self._clock
         self._tree.set(positions, self.max_priority ** self.alpha)
