@@ -1,8 +1,9 @@
 """Packaging for AgentNet.
 
-Besides the ``agentnet`` package this installs the top-level module
-``agentnet_import_hook`` and the start-up file ``agentnet-import-hook.pth``
-that registers it (see that module's docstring). setuptools leaves plain
+Besides the ``agentnet`` package this installs ``agentnet_compat`` (what
+Theano 1.0 and Lasagne 0.1 need to work together) and the start-up file
+``agentnet-import-hook.pth`` that registers its import hook (see
+``agentnet_compat/__init__.py``). setuptools leaves plain
 ``.pth`` files out of wheels and editable installs, so ``build_py`` is
 extended to place it next to the packages in both cases.
 """
@@ -66,8 +67,8 @@ setup(
     long_description_content_type="text/markdown",
     author="AgentNet contributors",
     license="MIT",
-    packages=find_packages(include=["agentnet", "agentnet.*"]),
-    py_modules=["agentnet_import_hook"],
+    packages=find_packages(include=["agentnet", "agentnet.*", "agentnet_compat",
+                                    "agentnet_compat.*"]),
     cmdclass={"build_py": BuildPyWithStartupFile},
     python_requires=">=3.8,<3.11",
     install_requires=[

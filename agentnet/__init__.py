@@ -3,15 +3,15 @@
 Draw one tick of an agent as a Lasagne graph and let AgentNet unroll it into
 sessions, replay recorded sessions and build learning objectives.
 """
-import agentnet_import_hook
+import agentnet_compat
 
-agentnet_import_hook.install()
+agentnet_compat.install()  # already done at start-up by the .pth file; idempotent
 
 import lasagne  # noqa: E402  (the hook must be in place before Lasagne loads)
 
-from .utils import lasagne_backports as _lasagne_backports  # noqa: E402
+from agentnet_compat.backports import install as _install_backports  # noqa: E402
 
-_lasagne_backports.install(lasagne)
+_install_backports(lasagne)  # for a Lasagne imported before the hook was installed
 
 from .utils import _theano_cache_keys  # noqa: E402
 

@@ -21,7 +21,7 @@ import platform
 import re
 import sys
 
-import agentnet_import_hook
+from agentnet_compat import blas as openblas_setup
 
 __all__ = ["blas_libraries", "describe", "main"]
 
@@ -92,7 +92,7 @@ def blas_libraries(ldflags):
         except OSError:
             pass
     libraries = []
-    for path in agentnet_import_hook.loaded_openblas_libraries():
+    for path in openblas_setup.loaded_openblas_libraries():
         try:
             facts = _openblas_facts(path)
         except (OSError, AttributeError):
@@ -129,8 +129,8 @@ def _variable(name):
 
 
 def _threads_line():
-    coretype = _variable(agentnet_import_hook.CORETYPE)
-    origin = agentnet_import_hook.openblas_coretype_origin()
+    coretype = _variable(openblas_setup.CORETYPE)
+    origin = openblas_setup.openblas_coretype_origin()
     if origin != "unset":
         coretype += " (set by %s)" % origin
     return " | ".join([coretype, _variable("OPENBLAS_NUM_THREADS"), _variable("OMP_NUM_THREADS")])

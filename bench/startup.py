@@ -12,7 +12,6 @@ medians. The hook's own import and ``install()`` are also timed in-process
 Usage: ``make bench`` or ``.venv/bin/python bench/startup.py``.
 """
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -85,15 +84,16 @@ def start_up_with_and_without_hook(repeats=START_REPEATS):
 
 
 def hook_import_seconds(repeats=500):
-    """Median seconds to import ``agentnet_import_hook`` from its .pyc and call install()."""
+    """Median seconds to import ``agentnet_compat`` (the start-up hook) and call install()."""
     saved_meta_path = list(sys.meta_path)
     times = []
     for _ in range(repeats):
-        sys.modules.pop("agentnet_import_hook", None)
+        for name in ("agentnet_compat", "agentnet_compat.hook"):
+            sys.modules.pop(name, None)
         sys.meta_path[:] = [f for f in saved_meta_path if type(f).__name__ != "CompatFinder"]
         started = time.perf_counter()
-        import agentnet_import_hook
-        agentnet_import_hook.install()
+        import agentnet_compat
+        agentnet_compat.install()
         times.append(time.perf_counter() - started)
     sys.meta_path[:] = saved_meta_path
     return statistics.median(times)

@@ -94,7 +94,7 @@ def theano_blas_kernel():
 
 
 def measure_atari():
-    import agentnet_import_hook
+    from agentnet_compat import blas as openblas_setup
     step, compile_seconds = build_atari_step()
     first_loss = float(step())
     repeats, rounds = 5, 7
@@ -104,7 +104,7 @@ def measure_atari():
     cpu_ms = 1e3 * (time.process_time() - started) / (1 + repeats * rounds)
     return {"compile_s": compile_seconds, "first_loss": first_loss, "train_ms": wall_ms,
             "cpu_ms": cpu_ms, "corename": theano_blas_kernel(),
-            "origin": agentnet_import_hook.openblas_coretype_origin()}
+            "origin": openblas_setup.openblas_coretype_origin()}
 
 
 def report_atari():

@@ -14,7 +14,7 @@ import textwrap
 import numpy as np
 import pytest
 
-import agentnet_import_hook as hook
+from agentnet_compat import blas as hook
 
 AVX512_FLAGS = "fpu sse sse2 ssse3 sse4_1 sse4_2 avx fma avx2 avx512f avx512cd avx512bw " \
                "avx512dq avx512vl avx512_fp16"
@@ -29,7 +29,7 @@ CHECK = {"c": [1.0, -2.0, 3.5], "abs": [4.0, 2.0, 3.5]}
 
 
 def report(corename, seconds, products=None):
-    """A probe report as :func:`agentnet_import_hook.probe_openblas` returns it."""
+    """A probe report as :func:`agentnet_compat.blas.probe_openblas` returns it."""
     products = CHECK if products is None else products
     return {"corename": corename, "seconds": seconds, "k": 301,
             "sgemm": products, "dgemm": products}
@@ -217,7 +217,7 @@ REPORT_KERNEL = """
     import ctypes, json, os, sys
     import numpy as np
     import theano, theano.tensor as T
-    import agentnet_import_hook as hook
+    from agentnet_compat import blas as hook
     library = ctypes.CDLL("libopenblas.so.0")
     library.openblas_get_corename.restype = ctypes.c_char_p
     result = {"corename": library.openblas_get_corename().decode(),

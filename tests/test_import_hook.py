@@ -16,7 +16,9 @@ import theano
 import theano.tensor as T
 from lasagne.layers import InputLayer, MaxPool1DLayer, MaxPool2DLayer, Pool2DLayer, get_output
 
-import agentnet_import_hook
+import agentnet_compat
+from agentnet_compat import blas as openblas_setup
+from agentnet_compat.hook import CompatFinder
 
 floatX = theano.config.floatX
 
@@ -40,16 +42,27 @@ def test_interpreter_start_registers_the_finder_without_importing_theano():
     out = run_python("""
         import sys
         print(sorted(m for m in ("theano", "lasagne", "agentnet", "numpy") if m in sys.modules))
-        print("agentnet_import_hook" in sys.modules)
+        print("agentnet_compat" in sys.modules)
         print([type(f).__name__ for f in sys.meta_path].count("CompatFinder"))
     """)
     assert out.splitlines() == ["[]", "True", "1"]
 
 
+def test_importing_lasagne_loads_the_backports_but_not_agentnet():
+    out = run_python("""
+        import sys
+        import lasagne
+        print(sorted(m for m in sys.modules if m == "agentnet" or m.startswith("agentnet.")))
+        print(lasagne.layers.ScaleLayer.__module__, lasagne.nonlinearities.elu.__module__)
+    """)
+    assert out.splitlines() == ["[]", "agentnet_compat.backports.special "
+                                      "agentnet_compat.backports.nonlinearities"]
+
+
 def test_install_is_idempotent_and_the_finder_answers_only_for_its_names():
-    agentnet_import_hook.install()
-    agentnet_import_hook.install()
-    finders = [f for f in sys.meta_path if isinstance(f, agentnet_import_hook.CompatFinder)]
+    agentnet_compat.install()
+    agentnet_compat.install()
+    finders = [f for f in sys.meta_path if isinstance(f, CompatFinder)]
     assert len(finders) == 1
     for name in ("json", "theano.tensor", "lasagne.layers", "agentnet"):
         assert finders[0].find_spec(name, None) is None
@@ -110,7 +123,7 @@ def _ldflags(tmp_path, theano_flags_extra=None, theanorc_text=""):
 
 
 def test_blas_default_applies_when_the_user_sets_nothing(tmp_path):
-    assert _ldflags(tmp_path) == repr(agentnet_import_hook.default_blas_ldflags())
+    assert _ldflags(tmp_path) == repr(openblas_setup.default_blas_ldflags())
 
 
 @pytest.mark.parametrize("value", ["-lfrom_flags", ""], ids=["library", "empty"])
@@ -127,7 +140,7 @@ def test_blas_ldflags_from_a_theanorc_file_are_kept(tmp_path):
 
 
 def test_default_blas_ldflags_is_openblas_or_the_numpy_fallback():
-    assert agentnet_import_hook.default_blas_ldflags() in ("-lopenblas", "")
+    assert openblas_setup.default_blas_ldflags() in ("-lopenblas", "")
 
 
 # ------------------------------------------------------------------ Lasagne 0.1 pooling

@@ -10,7 +10,7 @@ import theano.tensor as T
 import lasagne
 from lasagne.layers import InputLayer, get_output
 
-from agentnet.utils import lasagne_backports as bp
+from agentnet_compat import backports as bp
 
 floatX = theano.config.floatX
 RTOL = 1e-4 if floatX == "float32" else 1e-10
@@ -253,7 +253,7 @@ def test_dense_layer_num_leading_axes_vs_numpy(batch, num_leading_axes, resolved
 @pytest.mark.numerics
 def test_dense_layer_default_matches_lasagne_01(rng):
     layer = bp.DenseLayer(InputLayer((None, 3, 4)), 5, name="fc")
-    lasagne_01 = bp._Lasagne01DenseLayer
+    lasagne_01 = bp.DenseLayer.__bases__[0]  # Lasagne 0.1's own DenseLayer
     assert layer.output_shape == lasagne_01.get_output_shape_for(layer, (None, 3, 4))
     assert isinstance(layer, lasagne_01) and layer.W.get_value().shape == (12, 5)
     assert [p.name for p in layer.get_params()] == ["fc.W", "fc.b"]

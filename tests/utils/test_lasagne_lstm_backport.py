@@ -6,7 +6,7 @@ import theano.tensor as T
 import lasagne
 from lasagne.layers import InputLayer, LSTMLayer, get_output
 
-from agentnet.utils import lasagne_backports as bp
+from agentnet_compat import backports as bp
 
 floatX = theano.config.floatX
 B, T_, N_IN, N_UNITS = 3, 6, 4, 5

@@ -1,0 +1,20 @@
+"""What AgentNet's dependencies need to work together, kept apart from AgentNet itself.
+
+Lasagne 0.1 (the only release on PyPI) does not import under Theano 1.0, lacks
+layers that later Lasagne versions and AgentNet use, and Theano needs a BLAS
+setting to import under numpy >= 1.22. This package fixes that from outside:
+
+* :mod:`.hook`: the start-up import hook (installed by
+  ``agentnet-import-hook.pth`` at every interpreter start; imports nothing
+  heavy until Theano or Lasagne is imported);
+* :mod:`.blas`: the BLAS Theano links and the OpenBLAS kernel it runs;
+* :mod:`.backports`: the Lasagne master layers and fixes, attached to
+  ``lasagne`` where Lasagne master keeps them.
+
+Nothing here imports ``agentnet``, so ``import lasagne`` in any program works
+without loading AgentNet; nothing in ``agentnet`` needs to know that its
+dependencies were patched. Deleting this package one day is one ``rm -r``.
+"""
+from .hook import install
+
+__all__ = ["install"]

@@ -1,0 +1,115 @@
+"""Start-up import hook that makes Lasagne 0.1 work on Theano 1.0.
+
+It runs at every interpreter start (``agentnet-import-hook.pth``), so it
+imports only ``os`` and ``sys``, which the interpreter has already loaded
+(``importlib.abc`` would pull in ``typing``, and even ``importlib.machinery``
+costs about half a millisecond, so it is imported only when Theano is); the
+finder and loaders follow the import protocol by duck typing.
+
+:func:`install` registers one :data:`sys.meta_path` finder that answers for
+three module names only:
+
+``theano.configparser``
+    Once Theano has read its flags: :func:`agentnet_compat.blas.configure_blas`
+    (a default ``blas.ldflags``, and the OpenBLAS kernel).
+
+``theano.tensor.signal.downsample``
+    Removed in Theano 0.9 but imported by Lasagne 0.1's pooling layers. When no
+    real module exists, a small one is provided whose ``max_pool_2d`` maps the
+    old arguments onto :func:`theano.tensor.signal.pool.pool_2d`.
+
+``lasagne``
+    Once Lasagne has finished importing, :func:`agentnet_compat.backports.install`
+    adds the layers, functions and nonlinearities that Lasagne 0.1 lacks (names
+    Lasagne already has are never replaced) and gives Lasagne 0.1's
+    ``LSTMLayer`` Lasagne master's output gate.
+"""
+import sys
+
+__all__ = ["install", "CompatFinder"]
+
+_DOWNSAMPLE = "theano.tensor.signal.downsample"
+_CONFIGPARSER = "theano.configparser"
+_LASAGNE = "lasagne"
+
+
+def _configure_blas(configparser):
+    from . import blas
+    blas.configure_blas(configparser)
+
+
+def _max_pool_2d(input, ds, ignore_border=None, st=None, padding=(0, 0),
+                 mode="max"):
+    """Theano 0.8's ``max_pool_2d`` signature on top of ``pool_2d``."""
+    from theano.tensor.signal.pool import pool_2d
+    return pool_2d(input, ws=ds, ignore_border=ignore_border, stride=st,
+                   pad=padding, mode=mode)
+
+
+def _add_lasagne_backports(lasagne_module):
+    from .backports import install as install_backports
+    install_backports(lasagne_module)
+
+
+class _DownsampleLoader(object):
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.max_pool_2d = _max_pool_2d
+        module.__doc__ = "Compatibility module provided by agentnet_compat."
+
+
+class _ThenLoader(object):
+    """Runs the real loader, then a callback on the loaded module."""
+
+    def __init__(self, loader, callback):
+        self.loader = loader
+        self.callback = callback
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        self.callback(module)
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+
+def _downsample_spec():
+    from importlib.machinery import ModuleSpec
+    return ModuleSpec(_DOWNSAMPLE, _DownsampleLoader())
+
+
+class CompatFinder(object):
+    """Meta-path finder for the three module names described above."""
+
+    _callbacks = {_CONFIGPARSER: _configure_blas,
+                  _LASAGNE: _add_lasagne_backports}
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != _DOWNSAMPLE and fullname not in self._callbacks:
+            return None
+        spec = self._find_real_spec(fullname, path, target)
+        if fullname == _DOWNSAMPLE:
+            return spec or _downsample_spec()
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenLoader(spec.loader, self._callbacks[fullname])
+        return spec
+
+    def _find_real_spec(self, fullname, path, target):
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                return spec
+        return None
+
+
+def install():
+    """Register the finder once (first in ``sys.meta_path``); idempotent."""
+    if not any(isinstance(f, CompatFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, CompatFinder())
