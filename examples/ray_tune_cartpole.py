@@ -23,6 +23,7 @@ SMOKE_BUDGET = {"total_env_steps": 900, "learning_starts": 300, "eval_every": 30
 
 def train_cartpole(config, report):
     """One Tune trial: the demo's training with ``config``'s fields; reports every evaluation."""
+    os.environ["TQDM_DISABLE"] = "1"  # Tune shows the progress; one bar per trial would flood it
     import cartpole_dqn
     hp = cartpole_dqn.Hyperparameters(**config)
     agent, target, epsilon, pool, train_step, _ = cartpole_dqn.prepare(hp)
