@@ -39,9 +39,21 @@ def session_priorities(td_errors, is_alive, eta=0.9, epsilon=1e-6):
     Returns
     -------
     float64 array [batch]
+
+    Raises
+    ------
+    ValueError
+        For ``td_errors`` not ``[batch, tick]``, an ``is_alive`` of another
+        shape, ``eta`` outside [0, 1] or a negative ``epsilon``.
     """
-    errors = np.abs(np.asarray(td_errors, dtype=np.float64)) * np.asarray(is_alive, bool)
-    mean = errors.sum(axis=1) / np.maximum(np.asarray(is_alive, bool).sum(axis=1), 1)
+    eta, epsilon = require_probability(eta, "eta"), require_real(epsilon, "epsilon", low=0)
+    td_errors = np.asarray(td_errors, dtype=np.float64)
+    if td_errors.ndim != 2:
+        raise ValueError("`td_errors` must have ndim 2 [batch, tick], got shape %s"
+                         % (td_errors.shape,))
+    alive = _require_shape(is_alive, "is_alive", td_errors.shape, "[batch, tick]").astype(bool)
+    errors = np.abs(td_errors) * alive
+    mean = errors.sum(axis=1) / np.maximum(alive.sum(axis=1), 1)
     return eta * errors.max(axis=1, initial=0.) + (1. - eta) * mean + epsilon
 
 
@@ -269,8 +281,7 @@ class PrioritizedSessionSampler(object):
         if td_errors.ndim != 2 or td_errors.shape[0] != self.batch_size:
             raise ValueError("`td_errors` must have shape [batch_size=%i, tick], got %s"
                              % (self.batch_size, td_errors.shape))
-        alive = np.ones(td_errors.shape) if is_alive is None else \
-            _require_shape(is_alive, "is_alive", td_errors.shape, "[batch_size, tick]")
+        alive = np.ones(td_errors.shape) if is_alive is None else is_alive
         priorities = session_priorities(td_errors, alive, self.eta, self.epsilon)
         slots, stamps = self._drawn
         current = self._stamps[slots] == stamps

@@ -118,6 +118,19 @@ def r2d2_reference(td_errors, alive, eta, epsilon):
     return np.array(priorities)
 
 
+@pytest.mark.parametrize("arguments, match", [
+    ((np.zeros(3), np.ones(3)),
+     "`td_errors` must have ndim 2 \\[batch, tick\\], got shape \\(3,\\)"),
+    ((np.zeros((2, 3)), np.ones((2, 4))),
+     "`is_alive` must have shape \\[batch, tick\\] \\(2, 3\\), got \\(2, 4\\)"),
+    ((np.zeros((2, 3)), np.ones((2, 3)), 1.5), "`eta` must be a finite real number in \\[0, 1\\]"),
+    ((np.zeros((2, 3)), np.ones((2, 3)), 0.9, -1.), "`epsilon`"),
+], ids=["td-1d", "alive-shape", "eta>1", "epsilon<0"])
+def test_session_priorities_name_bad_arguments(arguments, match):
+    with pytest.raises(ValueError, match=match):
+        session_priorities(*arguments)
+
+
 @pytest.mark.parametrize("eta", [0., 0.9, 1.])
 def test_session_priorities_mix_max_and_mean_over_alive_ticks(rng, eta):
     td_errors = rng.randn(5, 6)
