@@ -9,7 +9,8 @@ import time
 
 import numpy as np
 
-__all__ = ["nature_dqn_agent", "compile_dqn_step", "time_per_call", "compile_timings", "print_table", "emit", "warmup_dot", "run_script",
+__all__ = ["nature_dqn_agent", "breakout_agent", "make_breakout", "compile_dqn_step",
+           "time_per_call", "compile_timings", "print_table", "emit", "warmup_dot", "run_script",
            "run_worker", "print_stack_info"]
 
 
@@ -49,7 +50,7 @@ def run_worker(script, worker, compiledir=None, environment=None):
     env = dict(os.environ, THEANO_FLAGS=",".join(flags), **(environment or {}))
     output = subprocess.run([sys.executable, script, "--worker", worker], env=env, check=True,
                             stdout=subprocess.PIPE, universal_newlines=True).stdout
-    line = [l for l in output.splitlines() if l.startswith("RESULT ")][-1]
+    line = [text for text in output.splitlines() if text.startswith("RESULT ")][-1]
     return json.loads(line[len("RESULT "):])
 
 

@@ -50,7 +50,8 @@ def main():
     print_table("Atari DQN loop (Breakout, Nature CNN, %d games, batch 32 per %d env steps)"
                 % (N_GAMES, UPDATE_EVERY),
                 ["acting only (steps/s)", "acting + learning (steps/s)", "compile (s)"],
-                [["%.0f" % rate(pool, None), "%.0f" % rate(pool, learn), "%.1f" % compile_seconds]])
+                [["%.0f" % rate(pool, None), "%.0f" % rate(pool, learn),
+                  "%.1f" % compile_seconds]])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import os
 import sys
 import time
 
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import print_stack_info, print_table  # noqa: E402

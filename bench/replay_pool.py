@@ -20,7 +20,7 @@ from _common import print_stack_info, print_table  # noqa: E402
 TICKS = 25                    # ticks per session
 POOL_SESSIONS = 4000          # 4000 x 25 = 100k ticks
 APPEND_SESSIONS = 8           # sessions per append (e.g. 8 parallel games)
-NAIVE_SESSIONS = 400          # the float32 pool at 100k ticks would need 11 GiB, twice during appends
+NAIVE_SESSIONS = 400          # a float32 pool of 100k ticks needs 11 GiB, twice during appends
 FRAME_SHAPE = (4, 84, 84)
 
 
@@ -39,7 +39,8 @@ class NaiveFloatPool(object):
         self.arrays = None
 
     def append(self, sessions, max_pool_size):
-        sessions = [np.asarray(s, dtype="float32") if i == 0 else s for i, s in enumerate(sessions)]
+        sessions = [np.asarray(s, dtype="float32") if i == 0 else s
+                    for i, s in enumerate(sessions)]
         if self.arrays is None:
             self.arrays = sessions
         else:
@@ -136,12 +137,13 @@ def main():
             ("agentnet uint8 ring buffer, 100k ticks", measure_agentnet, POOL_SESSIONS),
             ("naive float32 concatenate, 10k ticks", measure_naive, NAIVE_SESSIONS)):
         nbytes, append_s, sample_s = measure(rng)
-        rows.append([name, "%.0f" % (nbytes / float(n_sessions * TICKS)), "%.2f" % (nbytes / 2. ** 30),
-                     "%.2f" % (1e3 * append_s), "%.2f" % (1e3 * sample_s)])
+        rows.append([name, "%.0f" % (nbytes / float(n_sessions * TICKS)),
+                     "%.2f" % (nbytes / 2. ** 30), "%.2f" % (1e3 * append_s),
+                     "%.2f" % (1e3 * sample_s)])
     pixels = int(np.prod(FRAME_SHAPE))
     print_table("replay pool of %d ticks (%d sessions x %d ticks) of %s frame stacks; "
-                "%d pixels per tick" % (ticks, POOL_SESSIONS, TICKS, "x".join(map(str, FRAME_SHAPE)),
-                                        pixels),
+                "%d pixels per tick"
+                % (ticks, POOL_SESSIONS, TICKS, "x".join(map(str, FRAME_SHAPE)), pixels),
                 ["pool", "bytes per tick", "GiB total", "append 8 sessions (ms)",
                  "sample 32 sessions (ms)"], rows)
 

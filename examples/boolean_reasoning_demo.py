@@ -43,7 +43,7 @@ def build_agent(env):
 
 
 def one_step_td_loss(qvalues, actions, rewards, is_alive):
-    r"""Mean squared TD error :math:`(r_t + \gamma \max_a Q_{t+1} - Q_t(a_t))^2` over live ticks."""
+    r"""Mean squared TD error :math:`(r_t + \gamma \max_a Q_{t+1} - Q_t(a_t))^2`, live ticks."""
     flat_q = qvalues.reshape((-1, qvalues.shape[2]))
     q_taken = flat_q[T.arange(flat_q.shape[0]), actions.flatten()].reshape(actions.shape)
     alive = T.cast(is_alive, theano.config.floatX)

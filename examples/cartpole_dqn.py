@@ -44,7 +44,7 @@ class Hyperparameters:
     train_steps_per_update: int = 16  # training steps after each pool update (32 env steps)
     learning_starts: int = 1000      # env steps played before the first training step
     total_env_steps: int = 50000     # budget of environment steps
-    n_steps: Optional[int] = None    # look-ahead: to the session's end (None bootstraps every tick)
+    n_steps: Optional[int] = None    # look-ahead; None: to the session's end, all bootstrap
     gamma: float = 0.99              # discount
     double_q: bool = True            # double Q-learning: the target net values the online argmax
     learning_rate: float = 4e-3      # Adam
@@ -58,7 +58,7 @@ class Hyperparameters:
 
 
 def build_agent(hp):
-    """Observation -> hidden -> hidden -> Q(s, .) -> epsilon-greedy action; plus a target network."""
+    """Observation -> hidden -> hidden -> Q(s, .) -> epsilon-greedy action, and a target net."""
     observation = InputLayer((None, 4), name="observation")
     hidden = DenseLayer(DenseLayer(observation, hp.hidden, name="hidden1"), hp.hidden,
                         name="hidden2")

@@ -99,7 +99,8 @@ def test_mismatches(documented, signature, var_keyword, problem):
 
 def _document_function(tmp_path, parameters_section):
     source = 'def scale(x, factor):\n    """Scale.\n\n    Parameters\n    ----------\n%s    """\n'
-    (tmp_path / "probe_module.py").write_text(source % textwrap.indent(parameters_section, " " * 4))
+    body = source % textwrap.indent(parameters_section, " " * 4)
+    (tmp_path / "probe_module.py").write_text(body)
     sys.modules.pop("probe_module", None)  # another test's version of the module
     return _build(tmp_path, ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "signature_check"],
                   index="Probe\n=====\n\n.. automodule:: probe_module\n   :members:\n")

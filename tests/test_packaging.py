@@ -12,7 +12,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
 def _normalise(requirement):
     """'NumPy >=1.21, <1.24' -> ('numpy', {'>=1.21', '<1.24'}) for an order-free comparison."""
     name, _, spec = re.match(r"\s*([A-Za-z0-9_.-]+)\s*(\[[^\]]*\])?\s*(.*)", requirement).groups()
-    return name.lower().replace("_", "-"), frozenset(p.strip() for p in spec.split(",") if p.strip())
+    pins = frozenset(part.strip() for part in spec.split(",") if part.strip())
+    return name.lower().replace("_", "-"), pins
 
 
 def _dev_requirements():

@@ -177,7 +177,8 @@ def check_graph(recurrence):
                             "state_init: state %s vs %s" % (layer_label(state), layer_label(init)))
     for inner, outer in rec.input_nonsequences.items():
         _require_same_shape(inner.output_shape, outer.output_shape,
-                            "input_nonsequences: %s vs %s" % (layer_label(inner), layer_label(outer)))
+                            "input_nonsequences: %s vs %s"
+                            % (layer_label(inner), layer_label(outer)))
     _check_closed(rec)
 
 

@@ -417,7 +417,8 @@ class MDPAgent(object):
         zeroed = OrderedDict((new, ZeroedWhereDead(new, alive_t, name="%s.zeroed_on_reset"
                                                    % layer_label(new)))
                              for new in self.agent_states)
-        state_variables = OrderedDict((zeroed[new], prev) for new, prev in self.agent_states.items())
+        state_variables = OrderedDict((zeroed[new], prev)
+                                      for new, prev in self.agent_states.items())
         state_init = OrderedDict((zeroed[new], value) for new, value in state_init.items())
         alive_flags = T.cast(T.neq(is_alive, 0), "uint8")
         return state_variables, state_init, {alive_t: check_layer(alive_t, alive_flags,
@@ -487,7 +488,8 @@ class MDPAgent(object):
         batch_size : int >= 0
         """
         batch_size = require_int(batch_size, "batch_size", minimum=0)
-        return [np.zeros((batch_size,) + tuple(layer.output_shape[1:]), dtype=get_layer_dtype(layer))
+        return [np.zeros((batch_size,) + tuple(layer.output_shape[1:]),
+                         dtype=get_layer_dtype(layer))
                 for layer in self.agent_states]
 
     # ------------------------------------------------------------ parameters

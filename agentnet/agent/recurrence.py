@@ -235,7 +235,8 @@ class Recurrence(DictLayer):
             values = [values[key] for key in keys]
         values = check_list(values)
         if len(values) != len(keys):
-            raise ValueError("`%s` must have %i entries, got %i" % (argument, len(keys), len(values)))
+            raise ValueError("`%s` must have %i entries, got %i"
+                             % (argument, len(keys), len(values)))
         return values
 
     def get_output_for(self, inputs, accumulate_updates="warn", recurrence_flags=None, **kwargs):
@@ -257,14 +258,16 @@ class Recurrence(DictLayer):
         inputs = list(inputs)
         mask = inputs.pop(0) if self.mask_input is not None else None
         init_values, nonsequences, sequences = unpack_list(
-            inputs, [len(self.state_init), len(self.input_nonsequences), len(self.input_sequences)])
+            inputs,
+            [len(self.state_init), len(self.input_nonsequences), len(self.input_sequences)])
         flags = dict(recurrence_flags or {})
         batch_size = self._symbolic_batch_size(inputs)
         initial_states = self._initial_states(init_values, batch_size)
         fillers = self._output_fillers(initial_states, nonsequences, sequences, flags,
                                        batch_size)
         step = _Step(self, flags, masked=mask is not None, n_sequences=len(sequences))
-        scan_sequences = ([mask.T] if mask is not None else []) + [_time_major(s) for s in sequences]
+        scan_sequences = (([mask.T] if mask is not None else [])
+                          + [_time_major(s) for s in sequences])
         results = self._loop(step, scan_sequences, initial_states + fillers, nonsequences,
                              accumulate_updates)
         results = [_batch_major(r) for r in results]
@@ -344,7 +347,8 @@ class Recurrence(DictLayer):
     def _apply_delays(self, state_sequences, initial_states):
         delayed = []
         for state, sequence, initial in zip(self.state_variables, state_sequences, initial_states):
-            delayed.append(_delayed(sequence, initial) if state in self.delayed_states else sequence)
+            delayed.append(_delayed(sequence, initial) if state in self.delayed_states
+                           else sequence)
         return delayed
 
     def get_automatic_updates(self, recurrent=True):
@@ -387,7 +391,8 @@ class Recurrence(DictLayer):
                 raise ValueError(
                     "%s (theano.scan) contains %s, which has automatic updates of its own; a "
                     "scan cannot carry the updates of a lower-level scan. Unroll the lower "
-                    "levels or keep them free of randomness." % (self.name, checks.layer_label(layer)))
+                    "levels or keep them free of randomness."
+                    % (self.name, checks.layer_label(layer)))
 
 
 class _Step(object):
@@ -411,7 +416,8 @@ class _Step(object):
         slices, prev_states, prev_outputs, nonsequences = unpack_list(
             args, [self.n_sequences, len(rec.state_variables), len(rec.tracked_outputs),
                    len(rec.input_nonsequences)])
-        new_states, new_outputs = rec.get_one_step(prev_states, nonsequences + slices, **self.flags)
+        new_states, new_outputs = rec.get_one_step(prev_states, nonsequences + slices,
+                                                   **self.flags)
         previous = prev_states + prev_outputs
         new_values = [self._convert(new, old, layer) for new, old, layer
                       in zip(new_states + new_outputs, previous, rec.all_outputs)]

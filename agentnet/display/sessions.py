@@ -70,7 +70,8 @@ def print_sessions(policy_seq, action_seq, reward_seq, action_names=None, is_ali
     single = action_seq.ndim == 1
     promote = (lambda a: None if a is None else np.asarray(a)[None]) if single else \
         (lambda a: None if a is None else np.asarray(a))
-    policy_seq, action_seq, reward_seq = promote(policy_seq), promote(action_seq), promote(reward_seq)
+    policy_seq, action_seq = promote(policy_seq), promote(action_seq)
+    reward_seq = promote(reward_seq)
     is_alive_seq = promote(is_alive_seq) if is_alive_seq is not None else np.ones(action_seq.shape)
     reference = promote(reference_policy_seq)
     if reference is not None and reference.ndim == 3:
@@ -87,5 +88,6 @@ def print_sessions(policy_seq, action_seq, reward_seq, action_names=None, is_ali
         print(line)
         print("\n\n" if end is not None else "reached max session length")
         if plot_policy:
-            _plot_session(policy_seq[b], action_seq[b], None if hidden_seq is None else hidden_seq[b],
-                          end, legend, qv_line_width, action_names)
+            hidden = None if hidden_seq is None else hidden_seq[b]
+            _plot_session(policy_seq[b], action_seq[b], hidden, end, legend, qv_line_width,
+                          action_names)

@@ -147,7 +147,8 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         self.rng = RandomStreams(require_int(rng_seed, "rng_seed", minimum=0))
         self._replayed_length = 0
         BaseEnvironment.__init__(
-            self, state_shapes=[()], observation_shapes=[s.unit_shape for s in self._observation_specs],
+            self, state_shapes=[()],
+            observation_shapes=[s.unit_shape for s in self._observation_specs],
             action_shapes=[s.unit_shape for s in self._action_specs], state_dtypes=["int32"],
             observation_dtypes=[o.dtype for o in self.observations],
             action_dtypes=[a.dtype for a in self.actions])

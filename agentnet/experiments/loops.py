@@ -4,7 +4,8 @@ A trained agent is deployed as a compiled one-step function,
 ``react = agent.get_react_function()``, with the contract
 
 .. math::
-    (a_t, m^1_{t+1}, \\dots, m^k_{t+1}) = \\mathrm{react}(o_t[\\mathrm{None}], m^1_t, \\dots, m^k_t)
+    (a_t, m^1_{t+1}, \\dots, m^k_{t+1})
+        = \\mathrm{react}(o_t[\\mathrm{None}], m^1_t, \\dots, m^k_t)
 
 (batch 1; the memories start at zero). :func:`play_episode` runs that loop
 against a gymnasium environment until it terminates, is truncated or reaches

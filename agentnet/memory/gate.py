@@ -148,7 +148,8 @@ class GateLayer(DictLayer):
                                               regularizable=False))
             per_controller = _per_channel(weights, len(self.gate_controllers), "weight_init")
             self.weights.append([
-                self.add_param(w, (c.output_shape[1], units), name="W_%s_%s" % (c_name, channel_name))
+                self.add_param(w, (c.output_shape[1], units),
+                               name="W_%s_%s" % (c_name, channel_name))
                 for c, c_name, w in zip(self.gate_controllers, controller_names, per_controller)])
 
     def get_output_for(self, inputs, **kwargs):

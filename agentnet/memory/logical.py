@@ -65,7 +65,8 @@ class SwitchLayer(MergeLayer):
                                          shape_str(else_branch.output_shape)))
         if get_layer_dtype(than_branch) != get_layer_dtype(else_branch):
             raise ValueError("`than_branch` and `else_branch` must have the same dtype, got %s "
-                             "and %s" % (get_layer_dtype(than_branch), get_layer_dtype(else_branch)))
+                             "and %s"
+                             % (get_layer_dtype(than_branch), get_layer_dtype(else_branch)))
         super(SwitchLayer, self).__init__([condition, than_branch, else_branch], name=name)
 
     @property

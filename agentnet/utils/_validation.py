@@ -82,12 +82,13 @@ def require_int(value, argument, minimum=1, meaning=""):
         raise TypeError("`%s` must be an int >= %i%s, got %r (%s)"
                         % (argument, minimum, meaning, value, type(value).__name__))
     if value < minimum:
-        raise ValueError("`%s` must be an int >= %i%s, got %r" % (argument, minimum, meaning, value))
+        raise ValueError("`%s` must be an int >= %i%s, got %r"
+                         % (argument, minimum, meaning, value))
     return int(value)
 
 
 def require_int_or_symbolic(value, argument, minimum=1, meaning=""):
-    """Return ``value``: an integer ``>= minimum`` (see :func:`require_int`) or a Theano int scalar.
+    """Return ``value``: an integer ``>= minimum`` (as :func:`require_int`) or a Theano int scalar.
 
     A symbolic size (e.g. ``n_steps`` of a ``theano.scan`` loop) is only known
     at run time: its type is checked, its value is not.
@@ -125,7 +126,8 @@ def require_real(value, argument, low=None, high=None, low_open=False, high_open
         raise TypeError("`%s` must be a real number %s, got %r (%s)"
                         % (argument, bounds, value, type(value).__name__))
     if not np.isfinite(value) or not _within(value, low, high, low_open, high_open):
-        raise ValueError("`%s` must be a finite real number %s, got %r" % (argument, bounds, value))
+        raise ValueError("`%s` must be a finite real number %s, got %r"
+                         % (argument, bounds, value))
     return float(value)
 
 

@@ -21,7 +21,8 @@ def _layers_in(network):
     if isinstance(network, Layer):
         return [network]
     layers = list(network.values()) if isinstance(network, dict) else network
-    if not isinstance(layers, (list, tuple)) or not all(isinstance(l, Layer) for l in layers):
+    if not isinstance(layers, (list, tuple)) \
+            or not all(isinstance(layer, Layer) for layer in layers):
         raise TypeError("`original_network` must be a layer, a list/tuple of layers or a dict "
                         "whose values are layers, got %s" % type(network).__name__)
     return list(layers)
@@ -104,7 +105,8 @@ def clone_network(original_network, bottom_layers=None, share_params=False, shar
              "agentnet.utils.layers.reapply to apply the same weights to other inputs.")
         _share(memo, get_all_params(original_layers), "parameter")
     if share_inputs:
-        _share(memo, [l for l in original_layers if isinstance(l, InputLayer)], "input layer")
+        inputs = [layer for layer in original_layers if isinstance(layer, InputLayer)]
+        _share(memo, inputs, "input layer")
     seeded = set(memo)
     clone = copy.deepcopy(original_network, memo)
     if name_prefix is not None:

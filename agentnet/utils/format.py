@@ -7,8 +7,8 @@ from .logging import warn
 from ._validation import require_int
 
 __all__ = ["supported_sequences", "is_layer", "is_theano_object", "is_numpy_object",
-           "check_sequence", "check_list", "check_tuple", "check_ordered_dict",
-           "unpack_list"]
+           "as_sequence", "as_list", "as_tuple", "as_ordered_dict", "unpack_list",
+           "check_sequence", "check_list", "check_tuple", "check_ordered_dict"]
 
 supported_sequences = (tuple, list)
 
@@ -32,7 +32,7 @@ def is_numpy_object(x):
     return _module_of(x).startswith("numpy")
 
 
-def check_sequence(x):
+def as_sequence(x):
     """Return ``x`` as a list or tuple of items.
 
     A list or tuple is returned unchanged; a Theano or numpy object (that is
@@ -42,7 +42,7 @@ def check_sequence(x):
     if isinstance(x, supported_sequences):
         return x
     if is_theano_object(x) or is_numpy_object(x):
-        if getattr(x, "dtype", None) != object:
+        if str(getattr(x, "dtype", None)) != "object":
             return [x]
     if hasattr(x, "__iter__") and not isinstance(x, (str, bytes, dict)):
         try:
@@ -50,23 +50,23 @@ def check_sequence(x):
         except TypeError:
             warn("%r looks iterable but could not be iterated; using it as one item." % (x,))
             return [x]
-        warn("%s converted to a tuple; pass a list or tuple to avoid this warning." % type(x).__name__,
-             verbosity_level=2)
+        warn("%s converted to a tuple; pass a list or tuple to avoid this warning."
+             % type(x).__name__, verbosity_level=2)
         return converted
     return [x]
 
 
-def check_list(x):
-    """:func:`check_sequence` as a list."""
-    return list(check_sequence(x))
+def as_list(x):
+    """:func:`as_sequence` as a list."""
+    return list(as_sequence(x))
 
 
-def check_tuple(x):
-    """:func:`check_sequence` as a tuple."""
-    return tuple(check_sequence(x))
+def as_tuple(x):
+    """:func:`as_sequence` as a tuple."""
+    return tuple(as_sequence(x))
 
 
-def check_ordered_dict(x):
+def as_ordered_dict(x):
     """Return a dict ``x`` as an ``OrderedDict`` (in its iteration order).
 
     Raises
@@ -98,3 +98,8 @@ def unpack_list(a, lengths):
         chunks.append(a[start:start + length])
         start += length
     return chunks
+
+
+#: The original AgentNet's names of the converters (they convert; they check nothing).
+check_sequence, check_list, check_tuple, check_ordered_dict = (as_sequence, as_list, as_tuple,
+                                                               as_ordered_dict)

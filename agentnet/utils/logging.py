@@ -32,27 +32,29 @@ def user_stacklevel():
 
     Counted from the function that calls this one (level 1), so a warning
     raised deep inside the library names the user's line, however many
-    agentnet functions and decorators lie in between. Frames of Python's
-    import machinery are passed over without being counted, as
-    :func:`warnings.warn` itself does, so a warning emitted while an agentnet
-    module is imported names the user's ``import`` line.
+    agentnet functions and decorators lie in between. Python's import
+    machinery is passed over too (``importlib.import_module`` and the frozen
+    bootstrap, whose frames :func:`warnings.warn` skips without counting), so
+    a warning emitted while an agentnet module is imported names the user's
+    ``import`` line.
     """
     frame, level = sys._getframe(1), 1
     while frame is not None and _is_library_frame(frame):
         frame = frame.f_back
-        if frame is not None and not _is_import_machinery(frame):
+        if frame is not None and not _skipped_by_warnings(frame):
             level += 1
     return level
 
 
-def _is_import_machinery(frame):
+def _skipped_by_warnings(frame):
+    """Frames of importlib's bootstrap: :func:`warnings.warn` does not count them."""
     filename = frame.f_code.co_filename
     return "importlib" in filename and "_bootstrap" in filename
 
 
 def _is_library_frame(frame):
     module = frame.f_globals.get("__name__", "")
-    return module.split(".")[0] == "agentnet" or _is_import_machinery(frame)
+    return module.split(".")[0] in ("agentnet", "importlib") or _skipped_by_warnings(frame)
 
 
 class deprecated(object):

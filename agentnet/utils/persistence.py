@@ -47,7 +47,8 @@ _PARSE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError,
 
 def _params_of(nn):
     layers = [nn] if isinstance(nn, Layer) else nn
-    if not isinstance(layers, (list, tuple)) or not all(isinstance(l, Layer) for l in layers):
+    if not isinstance(layers, (list, tuple)) \
+            or not all(isinstance(layer, Layer) for layer in layers):
         raise TypeError("`nn` must be a lasagne layer or a list of layers, got %s"
                         % type(nn).__name__)
     return get_all_params(nn)

@@ -19,7 +19,7 @@ TIME_LIMIT = 4
 
 
 class SeededCountdown(Countdown):
-    """The EnvPool tests' Countdown whose first seeded reset fixes its length: LENGTHS[seed % 3]."""
+    """The EnvPool tests' Countdown whose seeded reset fixes its length: LENGTHS[seed % 3]."""
 
     def reset(self, seed=None, options=None):
         if seed is not None:

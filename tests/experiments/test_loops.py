@@ -71,7 +71,10 @@ def test_evaluate_seeds_each_episode_and_closes_the_env():
         envs.append(CountingEnv(2))
         return envs[-1]
     seeds = []
-    react = lambda observation: (seeds.append(observation[0, 1]) or [np.zeros(1, "int32")])
+
+    def react(observation):
+        seeds.append(observation[0, 1])
+        return [np.zeros(1, "int32")]
     assert evaluate(react, make_env, n_episodes=3, seed=10) == [2.0, 2.0, 2.0]
     assert sorted(set(seeds)) == [10, 11, 12] and len(envs) == 1 and envs[0].closed
 

@@ -124,8 +124,8 @@ def test_n_step_reference_property(window):
     alive = np.array([[1.0 if t < length else 0.0 for t in range(n_ticks)] for length in lengths])
     rewards, values = rng.randn(*alive.shape) * alive, rng.randn(*alive.shape)
     gammas = np.full(alive.shape, gamma)
-    got = compute_reference(values, rewards, alive, np.zeros_like(alive), np.zeros((len(lengths), 1)),
-                            gammas, n_steps, crop_last)
+    got = compute_reference(values, rewards, alive, np.zeros_like(alive),
+                            np.zeros((len(lengths), 1)), gammas, n_steps, crop_last)
     expected = n_step_reference(values, rewards, alive, n_steps, gammas, crop_last)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
@@ -148,8 +148,8 @@ def test_values_for_actions_and_mask_by_eos():
     expected = np.take_along_axis(qvalues, actions[:, :, None], axis=2)[:, :, 0]
     np.testing.assert_allclose(got, expected, rtol=1e-5)
     eos = T.imatrix()
-    mask = theano.function([eos], get_mask_by_eos(eos))(np.array([[0, 0, 1, 0, 1], [0, 0, 0, 0, 0]],
-                                                                 dtype="int32"))
+    ends = np.array([[0, 0, 1, 0, 1], [0, 0, 0, 0, 0]], dtype="int32")
+    mask = theano.function([eos], get_mask_by_eos(eos))(ends)
     np.testing.assert_array_equal(mask, [[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
     assert mask.dtype == np.uint8
 

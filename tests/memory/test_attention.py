@@ -84,12 +84,13 @@ def test_multihead_split_and_merge():
                                 use_dense_layer=True)
     assert heads["attn"].output_shape == (None, 4) and heads["probs"].output_shape == (None, 2, 5)
     v, q = _values(3, 5, 4), _values(3, 3, seed=3)
-    attn, probs = [x.eval() for x in get_output([heads["attn"], heads["probs"]],
-                                                {values: theano.shared(v), query: theano.shared(q)})]
+    inputs = {values: theano.shared(v), query: theano.shared(q)}
+    attn, probs = [x.eval() for x in get_output([heads["attn"], heads["probs"]], inputs)]
     assert attn.shape == (3, 4) and probs.shape == (3, 2, 5)
     np.testing.assert_allclose(probs.sum(-1), 1, rtol=1e-5)
     # every head's output is a convex combination of that head's projected values
-    projection = [l for l in _all_layers(heads["attn"]) if l.name == "multihead_attn_value_heads"][0]
+    projection = [layer for layer in _all_layers(heads["attn"])
+                  if layer.name == "multihead_attn_value_heads"][0]
     projected = (v @ projection.W.get_value() + projection.b.get_value()).reshape(3, 5, 2, 2)
     for h in range(2):
         expected = (probs[:, h, :, None] * projected[:, :, :, h]).sum(1)
@@ -226,7 +227,7 @@ def test_dot_attention_names_both_widths_when_it_projects_the_query():
     with pytest.warns(UserWarning, match=r"`query` has width 3 but `key_sequence` has width 4 "
                                          r"\(a dot product needs query \[batch, 4\]\)"):
         layer = DotAttentionLayer(InputLayer((None, 5, 4)), InputLayer((None, 3)), name="dot")
-    assert any(l.name == "dot_dense" for l in layer.input_layers)
+    assert any(incoming.name == "dot_dense" for incoming in layer.input_layers)
 
 
 def test_heads_need_not_divide_the_key_size():
@@ -235,5 +236,6 @@ def test_heads_need_not_divide_the_key_size():
     heads = multihead_attention(values, query, num_heads=3, key_size=4, value_size=2)
     assert heads["attn"].output_shape == (None, 6)
     assert heads["probs"].output_shape == (None, 3, 5)
-    projection = [l for l in get_all_layers(heads["attn"]) if l.name == "multihead_attn_query_heads"]
+    projection = [layer for layer in get_all_layers(heads["attn"])
+                  if layer.name == "multihead_attn_query_heads"]
     assert projection[0].W.get_value().shape == (3, 12)

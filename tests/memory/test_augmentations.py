@@ -76,7 +76,8 @@ def test_counter_and_switch():
     (lambda: SwitchLayer(InputLayer((None,)), InputLayer((None, 2)), InputLayer((None, 3))),
      "same shape"),
     (lambda: CounterLayer(InputLayer((None,)), k=0), "`k` must be an int >= 1"),
-], ids=["window-size", "window-shape", "stack-depth", "controls", "stack-item", "switch", "counter"])
+], ids=["window-size", "window-shape", "stack-depth", "controls", "stack-item", "switch",
+        "counter"])
 def test_bad_input(build, message):
     with pytest.raises(ValueError, match=message):
         build()

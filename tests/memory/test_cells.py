@@ -189,7 +189,8 @@ def test_cells_equal_lasagne_layers_with_the_same_weights(kind):
 @pytest.mark.parametrize("build, message", [
     (lambda x, h, c: RNNCell(InputLayer((None, 2, 3)), x), "`prev_state` must have ndim 2"),
     (lambda x, h, c: GRUCell(h, x, num_units=7), "`num_units`=7 differs"),
-    (lambda x, h, c: LSTMCell(c, InputLayer((None, 3)), x), "differs from the 3 units of `prev_out`"),
+    (lambda x, h, c: LSTMCell(c, InputLayer((None, 3)), x),
+     "differs from the 3 units of `prev_out`"),
     (lambda x, h, c: GateLayer(x, [2, 3], gate_nonlinearities=[None] * 3), "one per channel"),
     (lambda x, h, c: GateLayer(x, [2, 3], channel_names=["a"]), "`channel_names` must have"),
     (lambda x, h, c: LSTMCell(c, h, x, peepholes_W_init=[None, None]), "list of 3"),

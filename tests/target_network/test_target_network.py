@@ -1,7 +1,6 @@
-"""TargetNetwork: cloning structure (spec 11), hard and soft updates against numpy, pairing errors."""
+"""TargetNetwork: cloning structure (spec 11), hard and soft updates vs numpy, pairing errors."""
 import numpy as np
 import pytest
-import theano
 from lasagne.layers import DenseLayer, InputLayer, get_all_layers, get_all_params
 
 from agentnet.target_network import TargetNetwork, pair_parameters, soft_updates

@@ -119,8 +119,10 @@ def test_folds_match_reference(broadcast_graph, batch):
     np.testing.assert_array_equal(out["fold_unit"], fold_reference(x, (0, 2)))
     np.testing.assert_array_equal(out["fold_time_only"], fold_reference(x, (1,)))
     np.testing.assert_array_equal(out["round_trip"], x)
-    np.testing.assert_array_equal(out["upcast_tick"], np.stack([c[i // 3] for i in range(3 * batch)]))
-    np.testing.assert_array_equal(out["upcast_unit"], np.stack([c[i // 4] for i in range(4 * batch)]))
+    np.testing.assert_array_equal(out["upcast_tick"],
+                                  np.stack([c[i // 3] for i in range(3 * batch)]))
+    np.testing.assert_array_equal(out["upcast_unit"],
+                                  np.stack([c[i // 4] for i in range(4 * batch)]))
 
 
 @pytest.mark.numerics
@@ -170,7 +172,8 @@ def test_broadcast_rejects_bad_axes(axes, error, message):
 def test_companion_layers_reject_bad_arguments():
     sequence = InputLayer((None, 3, 4))
     folded = BroadcastLayer(sequence, (0, 1))
-    with pytest.raises(ValueError, match=r"`incoming` must have ndim 2 .* got shape \(None, 3, 4\)"):
+    with pytest.raises(ValueError,
+                       match=r"`incoming` must have ndim 2 .* got shape \(None, 3, 4\)"):
         UnbroadcastLayer(sequence, folded)
     with pytest.raises(TypeError, match="`broadcast_layer` must be a BroadcastLayer"):
         UnbroadcastLayer(folded, sequence)

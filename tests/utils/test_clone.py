@@ -54,7 +54,7 @@ def test_prefixed_clone(spec_clones):
     assert [p.name for p in copies] == ["cloned_net." + p.name for p in originals]
     layers = get_all_layers(clone)
     assert layers[0] is original["inp"] and layers[0].name == "input"
-    assert [l.name for l in layers[1:]] == ["cloned_net.d%i" % i for i in range(4)]
+    assert [layer.name for layer in layers[1:]] == ["cloned_net.d%i" % i for i in range(4)]
     assert original["d3"].name == "d3" and original["d3"].W.name == "d3.W"
 
 
@@ -82,7 +82,8 @@ def test_clone_with_a_replaced_layer(spec_clones):
     assert d1_alt.input_layer.name == "alt_input"
     # the replacement keeps its names; only deepcopy's own copies are prefixed
     assert d1_alt.name == "d1_alt" and d1_alt.W.name == "d1_alt.W"
-    assert [l.name for l in get_all_layers(clone)] == ["alt_input", "d1_alt", "r.d2", "r.d3"]
+    names = [layer.name for layer in get_all_layers(clone)]
+    assert names == ["alt_input", "d1_alt", "r.d2", "r.d3"]
     assert original["d0"] not in get_all_layers(clone)
 
 
@@ -105,7 +106,7 @@ def test_containers_keep_their_type_and_shared_structure():
         assert first.input_layer.input_layer is second.input_layer
         assert first.input_layer.input_layer is not d1
     assert as_dict["v"].name == "t.d2_other"
-    names = [l.name for l in get_all_layers(list(as_dict.values()))]
+    names = [layer.name for layer in get_all_layers(list(as_dict.values()))]
     assert names.count("input") == 1 and sum(n.startswith("t.") for n in names) == 5
 
 

@@ -1,5 +1,7 @@
 """Format helpers, tensor ops, gradient helpers, shared variables, logging, config, deprecated."""
+import importlib
 import importlib.util
+import sys
 import warnings
 from collections import OrderedDict
 
@@ -314,4 +316,17 @@ def test_warning_at_import_time_names_the_import_line(verbosity, tmp_path):
     spec = importlib.util.spec_from_file_location("agentnet.noisy_probe", source)
     with pytest.warns(UserWarning, match="imported") as caught:
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert caught[0].filename == __file__
+
+
+def test_warning_during_import_module_names_the_callers_line(verbosity, tmp_path, monkeypatch):
+    verbosity(1)
+    package = tmp_path / "agentnet"
+    package.mkdir()
+    (package / "noisy_module_probe.py").write_text(
+        "from agentnet.utils.logging import warn\nwarn('imported by name')\n")
+    monkeypatch.setattr(agentnet, "__path__", list(agentnet.__path__) + [str(package)])
+    with pytest.warns(UserWarning, match="imported by name") as caught:
+        importlib.import_module("agentnet.noisy_module_probe")
+    monkeypatch.delitem(sys.modules, "agentnet.noisy_module_probe")
     assert caught[0].filename == __file__

@@ -64,7 +64,8 @@ def test_install_is_idempotent():
     assert bp.install(lasagne) is lasagne
     assert bp.install(lasagne) is lasagne
     assert lasagne.layers.normalization.__all__ == exported
-    assert lasagne.layers.ScaleLayer is bp.ScaleLayer and lasagne.layers.DenseLayer is bp.DenseLayer
+    assert lasagne.layers.ScaleLayer is bp.ScaleLayer
+    assert lasagne.layers.DenseLayer is bp.DenseLayer
 
 
 def _fake_lasagne(name, dense_init):

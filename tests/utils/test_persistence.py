@@ -1,4 +1,4 @@
-"""save/load: exact round trips, named rejections, no code execution, atomic saves, legacy files."""
+"""save/load: exact round trips, named rejections, no code run, atomic saves, legacy files."""
 import json
 import os
 import pathlib
@@ -253,7 +253,8 @@ def test_read_metadata_rejects_what_is_not_a_checkpoint(saved, tmp_path):
 
 
 def test_bad_network_argument(tmp_path):
-    with pytest.raises(TypeError, match="`nn` must be a lasagne layer or a list of layers, got str"):
+    with pytest.raises(TypeError,
+                       match="`nn` must be a lasagne layer or a list of layers, got str"):
         save(str(tmp_path / "w.npz"), _network())
     with pytest.raises(TypeError, match="got int"):
         load(3, str(tmp_path / "w.npz"))
@@ -293,7 +294,8 @@ def test_pickle_bombs_run_no_code(tmp_path):
         path = str(tmp_path / "evil.pcl")
         with open(path, "wb") as stream:
             pickle.dump([np.zeros(2), bomb], stream, protocol=2)
-        with pytest.raises(ValueError, match=r"refusing to load \S+\.(system|open): only numpy arrays"):
+        with pytest.raises(ValueError,
+                           match=r"refusing to load \S+\.(system|open): only numpy arrays"):
             load(_network(), path)
         assert not marker.exists()
 

@@ -45,7 +45,8 @@ class SequentialGames(object):
         self.single_action_space = self.envs[0].action_space
 
     def reset(self, seed=None):
-        seeds = [None] * len(self.envs) if seed is None else [seed + i for i in range(len(self.envs))]
+        n_envs = len(self.envs)
+        seeds = [None] * n_envs if seed is None else [seed + i for i in range(n_envs)]
         for env, s in zip(self.envs, seeds):
             env.action_space.seed(s)
         return [env.reset(seed=s)[0] for env, s in zip(self.envs, seeds)]

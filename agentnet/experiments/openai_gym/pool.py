@@ -37,7 +37,8 @@ def _make_games(make_env, n_games, vector_env):
             raise ValueError("`vector_env` must be None, 'sync', 'async' or a gymnasium "
                              "VectorEnv, got %r" % vector_env)
         from ._games import make_env as make_one
-        vector_class = gym.vector.SyncVectorEnv if vector_env == "sync" else gym.vector.AsyncVectorEnv
+        vector_class = (gym.vector.SyncVectorEnv if vector_env == "sync"
+                        else gym.vector.AsyncVectorEnv)
         vector_env = vector_class([lambda: make_one(make_env)] * n_games,
                                   autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
     if getattr(vector_env, "num_envs", n_games) != n_games:

@@ -98,7 +98,7 @@ class FireAtLifeStart(_gym().Wrapper):
 
 
 class PreprocessImage(_gym().ObservationWrapper):
-    """Crop, resize, optionally grayscale and scale images to float32 ``[channels, h, w]`` in [0, 1].
+    """Crop, resize, optionally grayscale and scale images to float32 ``[channels, h, w]``, [0, 1].
 
     Parameters
     ----------

@@ -85,9 +85,11 @@ class ReapplyLayer(DictLayer):
         replacements = _checked_replacements(replacements)
         self.input_keys = list(replacements.keys())
         if output_shapes is None:
-            output_shapes = OrderedDict((k, l.output_shape) for k, l in self.layers.items())
+            output_shapes = OrderedDict((k, layer.output_shape)
+                                        for k, layer in self.layers.items())
         if output_dtypes is None:
-            output_dtypes = OrderedDict((k, get_layer_dtype(l)) for k, l in self.layers.items())
+            output_dtypes = OrderedDict((k, get_layer_dtype(layer))
+                                        for k, layer in self.layers.items())
         super(ReapplyLayer, self).__init__(list(replacements.values()), output_shapes,
                                            output_dtypes, **kwargs)
 
