@@ -13,7 +13,7 @@ from agentnet_compat.backports import install as _install_backports  # noqa: E40
 
 _install_backports(lasagne)  # for a Lasagne imported before the hook was installed
 
-from .utils import _theano_cache_keys  # noqa: E402
+from agentnet_compat import theano_cache_keys as _theano_cache_keys  # noqa: E402
 
 _theano_cache_keys.install()  # before anything compiles: see the module's docstring
 

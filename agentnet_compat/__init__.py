@@ -9,7 +9,9 @@ setting to import under numpy >= 1.22. This package fixes that from outside:
   heavy until Theano or Lasagne is imported);
 * :mod:`.blas`: the BLAS Theano links and the OpenBLAS kernel it runs;
 * :mod:`.backports`: the Lasagne master layers and fixes, attached to
-  ``lasagne`` where Lasagne master keeps them.
+  ``lasagne`` where Lasagne master keeps them;
+* :mod:`.theano_cache_keys`: compile-cache keys that hit across processes
+  on Python 3 (installed by ``import agentnet``, before anything compiles).
 
 Nothing here imports ``agentnet``, so ``import lasagne`` in any program works
 without loading AgentNet; nothing in ``agentnet`` needs to know that its

@@ -8,7 +8,7 @@ import pytest
 import theano
 
 from agentnet import info
-from tests.test_blas_selection import fresh_environment, needs_avx2, needs_openblas
+from tests.compat.test_blas_selection import fresh_environment, needs_avx2, needs_openblas
 
 
 def run_info(environ):

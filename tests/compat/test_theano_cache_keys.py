@@ -2,7 +2,7 @@
 
 A module whose key is unversioned, or whose version changes with the process,
 is compiled again by every process; these tests fail on Theano 1.0.5 without
-:mod:`agentnet.utils._theano_cache_keys`.
+:mod:`agentnet_compat.theano_cache_keys`.
 """
 import os
 import subprocess
@@ -17,7 +17,7 @@ from theano.gof.cc import CLinker
 from theano.tensor.blas import _dot22
 
 import agentnet  # noqa: F401  (installs the keys)
-from agentnet.utils import _theano_cache_keys
+from agentnet_compat import theano_cache_keys as _theano_cache_keys
 
 
 def module_version(outputs, inputs):
