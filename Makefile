@@ -37,9 +37,13 @@ $(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth 
 demo: install
 	THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS)$(comma)floatX=float32)" $(PY) examples/cartpole_dqn.py
 
+# Two pytest-xdist workers, one per core (TEST_WORKERS=0 runs in one process); worksteal hands
+# out runs of consecutive tests, so a file's shared compiled functions are mostly built once.
+# compile.wait=1: a worker waiting for the other's compile lock retries every 1-2 s, not 5-10 s.
+TEST_WORKERS ?= 2
 test: install
-	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS))" $(PY) -m pytest -q
-	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS_64))" $(PY) -m pytest -q -m numerics
+	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS)$(comma)compile.wait=1)" $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
+	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS_64)$(comma)compile.wait=1)" $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m numerics
 	$(MAKE) --no-print-directory docs
 
 docs: install
