@@ -90,6 +90,7 @@ class CompatFinder(object):
                   _LASAGNE: _add_lasagne_backports}
 
     def find_spec(self, fullname, path, target=None):
+        """The real spec of ``fullname`` with a callback after loading, or the stand-in module."""
         if fullname != _DOWNSAMPLE and fullname not in self._callbacks:
             return None
         spec = self._find_real_spec(fullname, path, target)

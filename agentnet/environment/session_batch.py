@@ -2,27 +2,12 @@
 import theano
 import theano.tensor as T
 
-from ..objective.base import BaseObjective
 from ..utils.format import check_list
-from ..utils.logging import warn
 from ..utils._validation import suggest_keywords
 from .base import BaseEnvironment, _as_shape
+from ._stored_sessions import StoredSessions, replay_action_results
 
 __all__ = ["SessionBatchEnvironment", "replay_action_results"]
-
-
-def replay_action_results(last_states, padded_observations):
-    """Active replay step: the state is the tick ``t`` [batch]; return ``t + 1`` and obs[t + 1].
-
-    Parameters
-    ----------
-    last_states : list of one int tensor [batch]
-    padded_observations : list of tensors [batch, tick + 1, ...]
-        The stored observations with one zero tick appended.
-    """
-    ticks = last_states[0]
-    rows = T.arange(ticks.shape[0])
-    return [ticks + 1], [obs[rows, ticks + 1] for obs in padded_observations]
 
 
 def _tensors(values, argument):
@@ -44,7 +29,7 @@ def _optional_sequence(value, argument):
     return value
 
 
-class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
+class SessionBatchEnvironment(StoredSessions):
     """Recorded sessions defined by arbitrary symbolic tensors; owns no storage.
 
     Parameters
@@ -66,6 +51,8 @@ class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
     ValueError
         For a tensor whose ndim does not match its per-tick shape.
     """
+
+    _noun = "session batch"
 
     @suggest_keywords
     def __init__(self, observations, single_observation_shapes, actions=None,
@@ -119,42 +106,3 @@ class SessionBatchEnvironment(BaseEnvironment, BaseObjective):
         """
         if self._pool is not None:
             self._pool._check_session_length(session_length)
-
-    def get_action_results(self, last_states, actions, **kwargs):
-        """Active use: the state is the tick ``t``; returns ``t + 1`` and the stored observations.
-
-        Parameters
-        ----------
-        last_states : list of one int tensor [batch]
-            The tick ``t``.
-        actions : list of tensors
-            Unused: the stored observations do not depend on them.
-        **kwargs
-            Lasagne's ``get_output`` flags (unused).
-
-        Returns
-        -------
-        new_states, observations : lists of tensors
-            ``[t + 1]`` and each stored observation at tick ``t + 1``
-            (zeros after the last tick).
-        """
-        warn("Using a session batch as an active environment replays stored observations; "
-             "experience_replay=True is usually what you want.", verbosity_level=2)
-        return replay_action_results(last_states, self.padded_observations)
-
-    def get_reward(self, session_states, session_actions, batch_id):
-        """The stored rewards of session ``batch_id``.
-
-        Parameters
-        ----------
-        session_states, session_actions : lists of tensors
-            Unused: the rewards are stored.
-        batch_id : int tensor
-            Index of the session.
-
-        Returns
-        -------
-        tensor [tick]
-        """
-        warn("A session batch's rewards are stored: read .rewards directly.", verbosity_level=2)
-        return self.rewards[batch_id, :]

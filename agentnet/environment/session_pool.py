@@ -9,18 +9,17 @@ from lasagne.layers import InputLayer, Layer
 from theano.tensor.opt import Assert
 from theano.tensor.shared_randomstreams import RandomStreams
 
-from ..objective.base import BaseObjective
 from ..resolver.base import BaseResolver
 from ..utils.format import check_list
 from ..utils.layers.helpers import get_layer_dtype
-from ..utils.logging import warn
 from ..utils._validation import (require_bool, require_dtype, require_int,
                                  require_int_or_symbolic, suggest_keywords)
 from ._session_store import ActionIds, FieldSpec, Flags, SessionStore
 from .base import BaseEnvironment
-from .session_batch import SessionBatchEnvironment, replay_action_results
+from ._stored_sessions import StoredSessions
+from .session_batch import SessionBatchEnvironment
 
-__all__ = ["SessionPoolEnvironment"]
+__all__ = ["SessionPoolEnvironment", "resolver_n_actions"]
 
 
 def _storage_dtype(layer):
@@ -37,7 +36,14 @@ def _storage_dtype(layer):
 
 
 def resolver_n_actions(layer):
-    """How many actions a resolver chooses from (its scores' last axis), else None."""
+    """How many actions a resolver chooses from (its scores' last axis), else None.
+
+    Parameters
+    ----------
+    layer : lasagne layer
+        An action layer; only a :class:`~agentnet.resolver.base.BaseResolver`
+        over scores of a known width has an answer.
+    """
     n_actions = layer.input_shape[-1] if isinstance(layer, BaseResolver) else None
     return n_actions if isinstance(n_actions, int) else None
 
@@ -77,7 +83,7 @@ def _empty(spec):
     return np.zeros(lead + tuple(d or 0 for d in spec.unit_shape), dtype=spec.dtype)
 
 
-class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
+class SessionPoolEnvironment(StoredSessions):
     """A pool of recorded sessions for experience replay.
 
     Sessions are stored session-major, ``[n_sessions, n_ticks, ...]``, in
@@ -128,6 +134,8 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
       tick (``state_shapes == ((),)``, int32), and each step returns the next
       stored observation.
     """
+
+    _noun = "session pool"
 
     @suggest_keywords
     def __init__(self, observations=1, actions=1, agent_memories=1,
@@ -424,42 +432,3 @@ class SessionPoolEnvironment(BaseEnvironment, BaseObjective):
         selector = self.rng.choice(size=(n_samples,), a=pool_size, replace=replace,
                                    dtype=selector_dtype)
         return self.select_session_batch(selector)
-
-    def get_action_results(self, last_states, actions, **kwargs):
-        """Active use: the state is the tick ``t``; returns ``t + 1`` and the stored observations.
-
-        Parameters
-        ----------
-        last_states : list of one int tensor [batch]
-            The tick ``t``.
-        actions : list of tensors
-            Unused: the stored observations do not depend on them.
-        **kwargs
-            Lasagne's ``get_output`` flags (unused).
-
-        Returns
-        -------
-        new_states, observations : lists of tensors
-            ``[t + 1]`` and each stored observation at tick ``t + 1``
-            (zeros after the last tick).
-        """
-        warn("Using a session pool as an active environment replays stored observations; "
-             "experience_replay=True is usually what you want.", verbosity_level=2)
-        return replay_action_results(last_states, self.padded_observations)
-
-    def get_reward(self, session_states, session_actions, batch_id):
-        """The stored rewards of session ``batch_id``.
-
-        Parameters
-        ----------
-        session_states, session_actions : lists of tensors
-            Unused: the rewards are stored.
-        batch_id : int tensor
-            Index of the session.
-
-        Returns
-        -------
-        tensor [tick]
-        """
-        warn("A session pool's rewards are stored: read pool.rewards directly.", verbosity_level=2)
-        return self.rewards[batch_id, :]

@@ -40,7 +40,7 @@ from .game_worker import GameWorker, reference_of, resolve_reference
 from ._sessions import sessions_from_bytes
 from .streaming_pool import StreamingEnvPool, WorkerError
 
-__all__ = ["ProcessEnvPool", "WorkerError"]
+__all__ = ["ProcessEnvPool", "WorkerError", "worker_specs"]
 
 _WEIGHTS, _PLAY, _QUIT, _SESSIONS, _ERROR = b"W", b"P", b"Q", b"S", b"E"
 _WEIGHTS_HEADER = struct.Struct("<qQ")

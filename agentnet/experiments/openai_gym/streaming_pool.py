@@ -32,7 +32,7 @@ from ...utils._validation import require_int
 from .game_worker import resolve_reference, variables_to_bytes, weights_to_bytes
 from ._sessions import concatenate_sessions, store_sessions
 
-__all__ = ["StreamingEnvPool", "WorkerError"]
+__all__ = ["StreamingEnvPool", "WorkerError", "no_preprocessing", "holding_back_sigint"]
 
 
 class WorkerError(RuntimeError):
