@@ -1,4 +1,7 @@
-r"""Deterministic policy gradient: the critic's objective (Silver et al. 2014; Lillicrap et al. 2016)."""
+r"""Deterministic policy gradient: the critic's objective.
+
+Silver et al. (2014); Lillicrap et al. (2016).
+"""
 from lasagne.objectives import squared_error
 
 from ..utils._validation import suggest_keywords

@@ -20,7 +20,8 @@ def _shift_left(x, k):
 
 
 def _lower_bounds(rewards, best_qvalues, mask, n_steps, gamma):
-    r""":math:`L_{k,t} = \sum_{j \le k} \gamma^j r_{t+j} + \gamma^{k+1} Q^*_{t+k+1} m_{k,t}`, k < K."""
+    r"""The largest lower bound :math:`\max_{k < K} L_{k,t}` ``[batch, tick]``, where
+    :math:`L_{k,t} = \sum_{j \le k} \gamma^j r_{t+j} + \gamma^{k+1} Q^*_{t+k+1} m_{k,t}`."""
     bounds, discounted_rewards = [], T.zeros_like(rewards)
     for k in range(n_steps):
         discounted_rewards = discounted_rewards + gamma ** k * _shift_left(rewards, k)
