@@ -1,4 +1,5 @@
 """``MDPAgent``: one tick of an agent, rolled out against environments or replayed."""
+import inspect
 from collections import OrderedDict
 
 import numpy as np
@@ -14,6 +15,7 @@ from ..utils._validation import (require_bool, require_int, require_int_or_symbo
                                  suggest_keywords, unknown_keyword_message)
 from ._linking import check_init_pairs, check_layer
 from ._recurrence_checks import as_layer_dict, check_flags, check_state_pairs, layer_label
+from ._burn_in import check_burn_in, with_burn_in
 from ._flat_replay import flat_replay_obstacle, replay_flat
 from ._memory_reset import ZeroedWhereDead, alive_input_layer
 from .recurrence import Recurrence
@@ -84,7 +86,7 @@ class MDPAgent(object):
                      initial_env_states="zeros", initial_observations="zeros",
                      initial_hidden="zeros", experience_replay=False, unroll_scan=True,
                      return_automatic_updates=False, optimize_experience_replay=None,
-                     zero_memory_on_reset=False, flat_replay=None, **kwargs):
+                     zero_memory_on_reset=False, flat_replay=None, burn_in=0, **kwargs):
         r"""Symbolic sessions of ``session_length`` ticks.
 
         In active mode the agent interacts with a Theano ``environment``; with
@@ -138,6 +140,14 @@ class MDPAgent(object):
             give the same values and gradients; random layers (dropout) draw
             differently. After a flat replay ``self.recurrence`` is ``None`` and
             there are no automatic updates.
+        burn_in : int >= 0
+            Replay mode only (not in the original; R2D2's burn-in). The
+            memory after tick ``burn_in - 1`` passes no gradient back, so the
+            first ``burn_in`` ticks only bring the stored memory up to date;
+            leave them out of the loss (``loss[:, burn_in:]``). Values are
+            unchanged. Without a loop (``flat_replay``) memories are rebuilt
+            from observations and take no gradient anyway. See
+            :mod:`agentnet.agent._burn_in` and the timeline guide.
         **kwargs
             Only ``recurrence_name``, the name of the built Recurrence.
 
@@ -173,6 +183,10 @@ class MDPAgent(object):
         if zero_memory_on_reset and not experience_replay:
             raise ValueError("zero_memory_on_reset=True needs experience_replay=True: in active "
                              "mode no game is reset inside the session")
+        burn_in = check_burn_in(burn_in, session_length)
+        if burn_in and not experience_replay:
+            raise ValueError("burn_in=%i needs experience_replay=True: it replays stored "
+                             "memories" % burn_in)
         if experience_replay and self._replays_flat(flat_replay):
             self._check_replay_environment(environment, initial_env_states, initial_observations)
             sessions = self._flat_sessions(environment, session_length, initial_hidden,
@@ -180,7 +194,8 @@ class MDPAgent(object):
         elif experience_replay:
             recurrence = self._replay_recurrence(environment, session_length, initial_env_states,
                                                  initial_observations, initial_hidden,
-                                                 unroll_scan, zero_memory_on_reset, kwargs)
+                                                 unroll_scan, zero_memory_on_reset,
+                                                 dict(kwargs, burn_in=burn_in))
             sessions = self._split_sessions(recurrence, environment, session_length, True)
         else:
             if flat_replay:
@@ -349,7 +364,7 @@ class MDPAgent(object):
 
     def as_replay_recurrence(self, environment, session_length=10, initial_hidden="zeros",
                              recurrence_name="ReplayRecurrence", unroll_scan=True,
-                             zero_memory_on_reset=False):
+                             zero_memory_on_reset=False, burn_in=0):
         """The :class:`Recurrence` that feeds recorded observations and actions to the agent.
 
         Its states are the memories and its tracked outputs ``[policy] +
@@ -367,6 +382,9 @@ class MDPAgent(object):
         recurrence_name : str
         unroll_scan : bool
         zero_memory_on_reset : bool
+        burn_in : int >= 0
+            The memory after tick ``burn_in - 1`` passes no gradient back
+            (see :meth:`get_sessions`).
 
         Returns
         -------
@@ -384,6 +402,11 @@ class MDPAgent(object):
             state_variables, state_init, alive_sequence = self._zeroed_where_dead(
                 environment, session_length, state_init)
             sequences.update(alive_sequence)
+        burn_in = check_burn_in(burn_in, session_length)
+        if burn_in and self.agent_states:
+            state_variables, state_init, stop_sequence = with_burn_in(
+                state_variables, state_init, environment, session_length, burn_in)
+            sequences.update(stop_sequence)
         self._replayed_flat = False
         self.recurrence = Recurrence(
             state_variables=state_variables, state_init=state_init,
@@ -563,16 +586,13 @@ def _shapes(shapes):
     return [tuple(s) if isinstance(s, (list, tuple)) else (s,) for s in shapes]
 
 
-_GET_SESSIONS_KEYWORDS = ["environment", "session_length", "batch_size", "initial_env_states",
-                          "initial_observations", "initial_hidden", "experience_replay",
-                          "unroll_scan", "return_automatic_updates",
-                          "optimize_experience_replay", "zero_memory_on_reset",
-                          "flat_replay", "recurrence_name"]
+
 
 
 def _check_recurrence_kwargs(kwargs):
     """``get_sessions`` forwards only ``recurrence_name``; anything else is a typo."""
     for keyword in kwargs:
         if keyword != "recurrence_name":
-            raise TypeError(unknown_keyword_message("MDPAgent.get_sessions", keyword,
-                                                    _GET_SESSIONS_KEYWORDS))
+            known = [name for name in inspect.signature(MDPAgent.get_sessions).parameters
+                     if name not in ("self", "kwargs")] + ["recurrence_name"]
+            raise TypeError(unknown_keyword_message("MDPAgent.get_sessions", keyword, known))
