@@ -17,16 +17,16 @@ from collections import OrderedDict
 
 import theano
 import theano.tensor as T
-from lasagne.layers import InputLayer, MergeLayer
+from lasagne.layers import InputLayer
 
 from ..utils._validation import require_int
-from ..utils.layers.helpers import get_layer_dtype
 from ._linking import check_layer
+from ._memory_reset import RowwiseMemoryEdit
 
 __all__ = ["GradientStoppedAt", "with_burn_in", "check_burn_in"]
 
 
-class GradientStoppedAt(MergeLayer):
+class GradientStoppedAt(RowwiseMemoryEdit):
     r"""A memory's new value whose gradient is cut in the batch rows where ``stop`` is 1.
 
     .. math:: y = \mathrm{stop} \cdot \mathrm{sg}(h) + (1 - \mathrm{stop}) \cdot h
@@ -40,15 +40,7 @@ class GradientStoppedAt(MergeLayer):
     """
 
     def __init__(self, memory, stop, **kwargs):
-        MergeLayer.__init__(self, [memory, stop], **kwargs)
-
-    @property
-    def output_dtype(self):
-        """The memory's dtype."""
-        return get_layer_dtype(self.input_layers[0])
-
-    def get_output_shape_for(self, input_shapes):
-        return input_shapes[0]
+        RowwiseMemoryEdit.__init__(self, memory, stop, **kwargs)
 
     def get_output_for(self, inputs, **kwargs):
         memory, stop = inputs

@@ -1,11 +1,11 @@
-"""Zeroing an agent's memory at the ticks where a recorded game was reset."""
+"""Per-row edits of an agent's memory during replay; zeroing it where a recorded game was reset."""
 import theano.tensor as T
 from lasagne.layers import InputLayer, MergeLayer
 
 from ..utils.layers.helpers import get_layer_dtype
 from .recurrence import _keep_where_masked
 
-__all__ = ["ZeroedWhereDead", "alive_input_layer"]
+__all__ = ["RowwiseMemoryEdit", "ZeroedWhereDead", "alive_input_layer"]
 
 
 def alive_input_layer(name="replay.is_alive_t"):
@@ -13,7 +13,33 @@ def alive_input_layer(name="replay.is_alive_t"):
     return InputLayer((None,), input_var=T.TensorType("uint8", (False,))(name), name=name)
 
 
-class ZeroedWhereDead(MergeLayer):
+class RowwiseMemoryEdit(MergeLayer):
+    """A memory layer's new value, changed in the batch rows where a per-tick flag says so.
+
+    Subclasses define ``get_output_for`` from ``(memory, flag)``; shape and
+    dtype are the memory's.
+
+    Parameters
+    ----------
+    memory : Layer
+        The new value of a memory, ``[batch, shape...]``, any dtype.
+    flag : Layer
+        ``[batch]``, one value per batch row at this tick.
+    """
+
+    def __init__(self, memory, flag, **kwargs):
+        MergeLayer.__init__(self, [memory, flag], **kwargs)
+
+    @property
+    def output_dtype(self):
+        """The memory's dtype: the edit keeps it."""
+        return get_layer_dtype(self.input_layers[0])
+
+    def get_output_shape_for(self, input_shapes):
+        return input_shapes[0]
+
+
+class ZeroedWhereDead(RowwiseMemoryEdit):
     r"""A memory layer's new value, zeroed in the batch rows whose tick is dead.
 
     .. math:: h_t \leftarrow \mathrm{alive}_t \, h_t
@@ -31,15 +57,7 @@ class ZeroedWhereDead(MergeLayer):
     """
 
     def __init__(self, memory, alive, **kwargs):
-        MergeLayer.__init__(self, [memory, alive], **kwargs)
-
-    @property
-    def output_dtype(self):
-        """The memory's dtype: zeroing keeps it."""
-        return get_layer_dtype(self.input_layers[0])
-
-    def get_output_shape_for(self, input_shapes):
-        return input_shapes[0]
+        RowwiseMemoryEdit.__init__(self, memory, alive, **kwargs)
 
     def get_output_for(self, inputs, **kwargs):
         memory, alive = inputs

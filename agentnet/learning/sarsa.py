@@ -3,8 +3,7 @@ from lasagne.objectives import squared_error
 
 from ..utils._validation import suggest_keywords
 from . import qlearning
-from ._arguments import (require_actions, require_mask, require_ndim, require_options,
-                         same_batch_tick)
+from ._arguments import (require_actions, require_ndim, same_batch_tick)
 from .generic import get_values_for_actions
 
 __all__ = ["get_elementwise_objective"]
@@ -51,20 +50,13 @@ def get_elementwise_objective(qvalues, actions, rewards, is_alive="always", qval
     ----------
     Rummery & Niranjan (1994), On-line Q-learning using connectionist systems.
     """
-    require_options(loss_function,
-                    {"state_values_target_after_end": state_values_target_after_end},
-                    crop_last=crop_last, consider_reference_constant=consider_reference_constant,
-                    force_end_at_last_tick=force_end_at_last_tick,
-                    return_reference=return_reference)
+    # What SARSA reads itself is checked here; Q-learning, which it calls, checks the rest.
     require_ndim(qvalues, "qvalues", 3)
     require_actions(actions)
-    require_ndim(rewards, "rewards", 2)
-    require_mask(is_alive, "is_alive")
     if qvalues_target is not None:
         require_ndim(qvalues_target, "qvalues_target", 3)
-    qvalues, actions, rewards, is_alive, qvalues_target = same_batch_tick(
-        [("qvalues", qvalues), ("actions", actions), ("rewards", rewards),
-         ("is_alive", is_alive), ("qvalues_target", qvalues_target)])
+    qvalues, actions, qvalues_target = same_batch_tick(
+        [("qvalues", qvalues), ("actions", actions), ("qvalues_target", qvalues_target)])
     target = qvalues_target if qvalues_target is not None else qvalues
     # SARSA is Q-learning whose next-state value is that of the action actually taken
     return qlearning.get_elementwise_objective(
