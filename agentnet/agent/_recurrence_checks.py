@@ -135,15 +135,9 @@ def infer_n_steps(n_steps, input_sequences, unroll_scan):
     """Return ``n_steps``, taken from the sequences' time length when not given."""
     if isinstance(n_steps, theano.Variable) and unroll_scan:
         raise ValueError("a symbolic `n_steps` needs unroll_scan=False (unrolling needs an int)")
-    for outer in input_sequences.values():
-        length = outer.output_shape[1]
-        if length is None:
-            continue
-        if n_steps is None:
-            n_steps = length
-        elif isinstance(n_steps, int) and length != n_steps:
-            warn("Sequence %s has %i ticks; n_steps=%i is used."
-                 % (layer_label(outer), length, n_steps))
+    n_steps = _first_known(n_steps, [(outer, outer.output_shape[1])
+                                     for outer in input_sequences.values()],
+                           "Sequence %s has %i ticks; n_steps=%i is used.")
     if n_steps is None and (unroll_scan or not input_sequences):
         raise ValueError("Recurrence needs `n_steps`: it cannot be inferred "
                          + ("without input_sequences" if not input_sequences else
@@ -153,16 +147,24 @@ def infer_n_steps(n_steps, input_sequences, unroll_scan):
 
 def infer_batch_size(batch_size, layers):
     """First known batch dimension among ``layers`` unless ``batch_size`` is given."""
-    for layer in layers:
-        size = layer.output_shape[0]
+    return _first_known(batch_size, [(layer, layer.output_shape[0]) for layer in layers],
+                        "%s has batch size %i, the recurrence uses %i.")
+
+
+def _first_known(given, sizes, mismatch):
+    """``given``, else the first known size of ``[(layer, size or None)]``.
+
+    A known size that differs from an int ``given`` (or from the first known
+    one) is reported by ``warn(mismatch % (layer, size, used))``.
+    """
+    for layer, size in sizes:
         if size is None:
             continue
-        if batch_size is None:
-            batch_size = size
-        elif isinstance(batch_size, int) and size != batch_size:
-            warn("%s has batch size %i, the recurrence uses %i."
-                 % (layer_label(layer), size, batch_size))
-    return batch_size
+        if given is None:
+            given = size
+        elif isinstance(given, int) and size != given:
+            warn(mismatch % (layer_label(layer), size, given))
+    return given
 
 
 def check_graph(recurrence):
