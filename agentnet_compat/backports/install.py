@@ -4,7 +4,7 @@ import sys
 import types
 from importlib.machinery import ModuleSpec
 
-from . import nonlinearities, normalization, special
+from . import incoming, nonlinearities, normalization, special
 from .dense import DenseLayer
 from .recurrent import lstm_get_output_for
 
@@ -72,8 +72,9 @@ def install(lasagne_module):
     ``lasagne.layers.DenseLayer`` and ``lasagne.layers.dense.DenseLayer``
     become :class:`DenseLayer` when Lasagne's has no ``num_leading_axes``,
     and, when Lasagne is release 0.1, ``LSTMLayer.get_output_for`` becomes
-    :func:`lstm_get_output_for`.
-    Idempotent; a repeated call only checks ``hasattr``.
+    :func:`lstm_get_output_for`. The constructors of ``Layer`` and
+    ``MergeLayer`` then name an argument that is neither a layer nor a shape
+    (:mod:`.incoming`). Idempotent.
 
     Parameters
     ----------
@@ -91,4 +92,5 @@ def install(lasagne_module):
             _attach(module, name, value)
     _install_dense_layer(lasagne_module.layers)
     _install_lstm_output(lasagne_module)
+    incoming.install(lasagne_module.layers)
     return lasagne_module

@@ -455,3 +455,24 @@ def test_elu_vs_numpy():
     grad = theano.function([v], T.grad(bp.elu(v).sum(), v), allow_input_downcast=True)(x)
     np.testing.assert_allclose(grad, np.where(x > 0, 1, np.exp(x.astype(np.float64))),
                                rtol=RTOL, atol=1e-7)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: lasagne.layers.DenseLayer(np.ones((3, 3)), 4),
+     r"`incoming` must be a lasagne layer or a shape tuple, got ndarray"),
+    (lambda: lasagne.layers.NonlinearityLayer(T.matrix()),
+     r"`incoming` must be a lasagne layer or a shape tuple, got TensorVariable"),
+    (lambda: lasagne.layers.ConcatLayer([InputLayer((None, 2)), np.ones(2)]),
+     r"`incomings\[1\]` must be a lasagne layer or a shape tuple, got ndarray"),
+    (lambda: lasagne.layers.ElemwiseSumLayer(InputLayer((None, 2))),
+     r"`incomings` must be a list of lasagne layers or shape tuples, got InputLayer"),
+], ids=["dense-array", "tensor", "concat-item", "merge-not-a-list"])
+def test_layers_name_an_incoming_that_is_not_a_layer(build, message):
+    with pytest.raises(TypeError, match=message):
+        build()
+
+
+def test_layers_still_accept_layers_and_shapes():
+    assert lasagne.layers.DenseLayer((None, 3), 4).output_shape == (None, 4)
+    merged = lasagne.layers.ConcatLayer([InputLayer((None, 2)), (None, 3)])
+    assert merged.output_shape == (None, 5)
