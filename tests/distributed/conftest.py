@@ -13,11 +13,15 @@ RAY_PROCESS_NAMES = ("raylet", "gcs_server", "ray::", "default_worker.py")
 
 
 def ray_processes():
-    """Pids of processes of a Ray instance on this machine."""
+    """Pids of this test process's descendants that belong to a Ray instance.
+
+    Only descendants count: a Ray that another program (or another pytest-xdist
+    worker) runs on this machine is not this fixture's to check.
+    """
     found = []
-    for process in psutil.process_iter(["name", "cmdline"]):
+    for process in psutil.Process().children(recursive=True):
         try:
-            text = " ".join([process.info["name"] or ""] + (process.info["cmdline"] or []))
+            text = " ".join([process.name()] + process.cmdline())
         except psutil.Error:
             continue
         if any(name in text for name in RAY_PROCESS_NAMES):
@@ -30,13 +34,13 @@ def local_ray():
     """Start Ray once; at the end, shut it down and check that none of its processes is left."""
     pytest.importorskip("ray")
     from agentnet.distributed._ray import start_ray, stop_ray
-    others = set(ray_processes())  # another program's Ray on this machine is not ours to check
     assert start_ray(num_cpus=2), "a Ray instance was already running in the test process"
     import ray
     assert ray.util.get_node_ip_address() == "127.0.0.1"
+    assert ray_processes(), "the local Ray's processes should be this process's descendants"
     yield
     stop_ray()
     deadline = time.monotonic() + 30
-    while set(ray_processes()) - others and time.monotonic() < deadline:
+    while ray_processes() and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert set(ray_processes()) - others == set(), "Ray processes left behind after shutdown"
+    assert ray_processes() == [], "Ray processes left behind after shutdown"
