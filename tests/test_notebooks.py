@@ -11,8 +11,10 @@ from agentnet.utils.persistence import read_metadata
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 ATARI_DQN = os.path.join(EXAMPLES, "Playing Atari with Deep Reinforcement Learning.ipynb")
 KUNGFU_A2C = os.path.join(EXAMPLES, "Recurrent A2C on Kung-Fu Master.ipynb")
-# The two long-run notebooks are run (twice) by their resume tests below.
-NOTEBOOKS = sorted(set(glob.glob(os.path.join(EXAMPLES, "*.ipynb"))) - {ATARI_DQN, KUNGFU_A2C})
+POMDP_CARTPOLE = os.path.join(EXAMPLES, "Partially observed CartPole.ipynb")
+# The two long-run notebooks are run (twice) by their resume tests below, the POMDP one by its own.
+NOTEBOOKS = sorted(set(glob.glob(os.path.join(EXAMPLES, "*.ipynb")))
+                   - {ATARI_DQN, KUNGFU_A2C, POMDP_CARTPOLE})
 
 
 def run_in_smoke_mode(path, monkeypatch, results_dir):
@@ -79,3 +81,14 @@ def test_kungfu_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_p
     assert second["iteration"] == 4
     _assert_carried_over(first, second, last_x=first["metrics"]["evaluation score"][-1][0])
     assert (tmp_path / "kungfu_a2c.png").exists()
+
+
+@pytest.mark.slow
+def test_pomdp_cartpole_notebook_tabulates_every_run_and_saves_the_figure(monkeypatch, tmp_path):
+    text = run_in_smoke_mode(POMDP_CARTPOLE, monkeypatch, tmp_path)
+    rows = [line.split() for line in text.splitlines() if line[:4].strip().isdigit()]
+    assert [(row[0], " ".join(row[1:-4])) for row in rows] == [
+        ("0", "recurrent"), ("1", "recurrent"), ("2", "recurrent"),
+        ("0", "memoryless"), ("0", "no burn-in"), ("0", "no priorities")]
+    assert all(row[-4] in ("yes", "no") and int(row[-3]) >= 600 for row in rows)
+    assert (tmp_path / "pomdp_cartpole.png").stat().st_size > 0
