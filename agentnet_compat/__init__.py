@@ -8,6 +8,8 @@ setting to import under numpy >= 1.22. This package fixes that from outside:
   ``agentnet-import-hook.pth`` at every interpreter start; imports nothing
   heavy until Theano or Lasagne is imported);
 * :mod:`.blas`: the BLAS Theano links and the OpenBLAS kernel it runs;
+* :mod:`.quiet`: filters for the warnings Theano and Lasagne raise about
+  their own internals;
 * :mod:`.backports`: the Lasagne master layers and fixes, attached to
   ``lasagne`` where Lasagne master keeps them;
 * :mod:`.theano_cache_keys`: compile-cache keys that hit across processes

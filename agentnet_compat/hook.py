@@ -11,7 +11,9 @@ three module names only:
 
 ``theano.configparser``
     Once Theano has read its flags: :func:`agentnet_compat.blas.configure_blas`
-    (a default ``blas.ldflags``, and the OpenBLAS kernel).
+    (a default ``blas.ldflags``, and the OpenBLAS kernel), after
+    :func:`agentnet_compat.quiet.install` (filters for the warnings Theano and
+    Lasagne raise about their own internals).
 
 ``theano.tensor.signal.downsample``
     Removed in Theano 0.9 but imported by Lasagne 0.1's pooling layers. When no
@@ -33,8 +35,9 @@ _CONFIGPARSER = "theano.configparser"
 _LASAGNE = "lasagne"
 
 
-def _configure_blas(configparser):
-    from . import blas
+def _on_theano_config(configparser):
+    from . import blas, quiet
+    quiet.install()
     blas.configure_blas(configparser)
 
 
@@ -86,7 +89,7 @@ def _downsample_spec():
 class CompatFinder(object):
     """Meta-path finder for the three module names described above."""
 
-    _callbacks = {_CONFIGPARSER: _configure_blas,
+    _callbacks = {_CONFIGPARSER: _on_theano_config,
                   _LASAGNE: _add_lasagne_backports}
 
     def find_spec(self, fullname, path, target=None):
