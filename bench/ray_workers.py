@@ -59,6 +59,13 @@ def measure(n_workers, iterations):
             1000 * waiting / iterations, compile_seconds)
 
 
+def _bound(n_workers, learning, waiting):
+    """What limits the loop: in-process, acting and learning take turns (both count)."""
+    if n_workers == 0:
+        return "acting + learning"
+    return "learner" if waiting < 0.1 * learning else "games"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=20)
@@ -71,12 +78,12 @@ def main():
         for n_workers in (0, 1, 2):
             rate, learning, waiting, compile_seconds = measure(n_workers, args.iterations)
             rows.append([str(n_workers), "%.1f" % rate, "%.0f" % learning, "%.0f" % waiting,
-                         "learner" if waiting < 0.1 * learning else "games",
-                         "%.1f" % compile_seconds])
+                         _bound(n_workers, learning, waiting), "%.1f" % compile_seconds])
     finally:
         stop_ray()
     print_table("Atari DQN loop with Ray game workers (Breakout, Nature CNN, %d games in all, "
-                "batch 32 per %d env steps, %s, load %.1f)"
+                "batch 32 per %d env steps, %s, load %.1f; 0 workers: 'waiting' is the acting "
+                "time of the in-process EnvPool)"
                 % (N_GAMES, UPDATE_EVERY, "%d cores" % os.cpu_count(), os.getloadavg()[0]),
                 ["workers", "env steps/s", "learning ms/update", "waiting ms/update",
                  "bound", "compile (s)"], rows)
