@@ -12,11 +12,8 @@ network with its own memory. Every hyperparameter is a field of
 
 Run with ``python examples/pomdp_cartpole.py --seed S [--variant NAME]``.
 """
-import time
-
-STARTED = time.time()  # before the heavy imports, so that the printed wall time includes them
-
 import argparse
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Optional
@@ -40,25 +37,31 @@ from agentnet.resolver import EpsilonGreedyResolver
 from agentnet.target_network import TargetNetwork
 from cartpole_dqn import epsilon_at, evaluate, final_check, mark_game_overs, training_mode
 
+STARTED = time.time()  # after the imports: the printed wall time is the run's
+
 
 class VelocitiesHidden(gym.ObservationWrapper):
     r"""CartPole with only :math:`(x, \theta)` observed: cart velocity and pole velocity hidden.
 
     CartPole's state is :math:`(x, \dot x, \theta, \dot\theta)`; this wrapper
-    keeps entries 0 and 2, so an observation is float32 ``[2]``.
+    keeps entries 0 and 2 and divides them by the thresholds that end an
+    episode (2.4 and 12 degrees), so an observation is float32 ``[2]``
+    within [-1, 1] while the episode lasts.
     """
 
     KEPT = [0, 2]
+    SCALE = np.array([2.4, 12 * np.pi / 180], dtype=np.float32)
 
     def __init__(self, env):
         super().__init__(env)
         space = env.observation_space
-        self.observation_space = gym.spaces.Box(space.low[self.KEPT], space.high[self.KEPT],
+        self.observation_space = gym.spaces.Box(space.low[self.KEPT] / self.SCALE,
+                                                space.high[self.KEPT] / self.SCALE,
                                                 dtype=np.float32)
 
     def observation(self, observation):
-        """The full state ``[4]`` -> position and angle ``[2]``."""
-        return np.asarray(observation, dtype=np.float32)[self.KEPT]
+        """The full state ``[4]`` -> scaled position and angle ``[2]``."""
+        return np.asarray(observation, dtype=np.float32)[self.KEPT] / self.SCALE
 
 
 def make_env():
@@ -79,12 +82,12 @@ class Hyperparameters:
     batch_size: int = 32             # sessions per training step
     train_steps_per_update: int = 4  # training steps after each pool update (184 env steps)
     learning_starts: int = 2000      # env steps played before the first training step
-    total_env_steps: int = 150000    # budget of environment steps
+    total_env_steps: int = 100000    # budget of environment steps
     n_steps: Optional[int] = None    # look-ahead; None: to the session's end, all bootstrap
     gamma: float = 0.99              # discount
     learning_rate: float = 1e-3      # Adam
     max_grad_norm: float = 10.       # total gradient norm clip
-    target_every: int = 100          # training steps between hard copies into the target network
+    target_every: int = 50           # training steps between hard copies into the target network
     epsilon_start: float = 1.0       # exploration, decayed linearly...
     epsilon_end: float = 0.02        # ...to this value...
     epsilon_steps: int = 20000       # ...over this many env steps
