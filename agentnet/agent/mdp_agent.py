@@ -11,8 +11,9 @@ from lasagne.layers import (InputLayer, Layer, get_all_param_values, get_all_par
 from ..utils.format import check_list, unpack_list
 from ..utils.layers.helpers import get_layer_dtype
 from ..utils.logging import warn
-from ..utils._validation import (require_bool, require_int, require_int_or_symbolic, shape_str,
-                                 suggest_keywords, unknown_keyword_message)
+from ..utils._validation import (require_bool, require_input_layer, require_int,
+                                 require_int_or_symbolic, shape_str, suggest_keywords,
+                                 unknown_keyword_message)
 from ._linking import check_init_pairs, check_layer
 from ._recurrence_checks import as_layer_dict, check_flags, check_state_pairs, layer_label
 from ._burn_in import check_burn_in, with_burn_in
@@ -34,10 +35,8 @@ def _unwrap(values, single):
 def _check_layers(layers, argument, input_layers=False):
     layers = check_list(layers)
     for layer in layers:
-        if input_layers and not isinstance(layer, InputLayer):
-            raise TypeError("`%s` must be lasagne InputLayers (the observation enters the graph "
-                            "there), got %s" % (argument, layer_label(layer)
-                                                if isinstance(layer, Layer) else repr(layer)))
+        if input_layers:
+            require_input_layer(layer, argument, "the observation enters the graph there")
         if not isinstance(layer, Layer):
             raise TypeError("`%s` must contain lasagne layers, got %s (%r)"
                             % (argument, type(layer).__name__, layer))

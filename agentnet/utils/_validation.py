@@ -57,13 +57,18 @@ def require_layer(value, argument):
     return value
 
 
-def require_input_layer(value, argument):
-    """Raise ``TypeError`` unless ``value`` is a ``lasagne.layers.InputLayer``."""
+def require_input_layer(value, argument,
+                        why="previous values enter the one-tick graph through InputLayers"):
+    """Raise ``TypeError`` unless ``value`` is a ``lasagne.layers.InputLayer``.
+
+    ``why`` says what the InputLayer is for; the message names what was given
+    (a layer's class and name, or any other value's repr).
+    """
     if not isinstance(value, lasagne.layers.InputLayer):
-        raise TypeError("`%s` must be a lasagne InputLayer (previous values enter the one-tick "
-                        "graph through InputLayers), got %s%s"
-                        % (argument, type(value).__name__,
-                           " named %r" % value.name if getattr(value, "name", None) else ""))
+        given = type(value).__name__ + (" named %r" % value.name if getattr(value, "name", None)
+                                        else "") \
+            if isinstance(value, lasagne.layers.Layer) else repr(value)
+        raise TypeError("`%s` must be a lasagne InputLayer (%s), got %s" % (argument, why, given))
     return value
 
 

@@ -148,7 +148,7 @@ def _agent_cases():
                                     single_action_shapes=[(), ()])
     return [
         ("observation-not-input", lambda: Agent(DenseLayer(x, 3), {h: h_prev}, q),
-         TypeError, "`observation_layers` must be lasagne InputLayers .* got DenseLayer"),
+         TypeError, "`observation_layers` must be a lasagne InputLayer .* got DenseLayer"),
         ("memory-prev-not-input", lambda: Agent(x, {h: DenseLayer(x, 4)}, q),
          TypeError, "previous value of state ElemwiseSumLayer 'h' must be a lasagne InputLayer"),
         ("misspelled-agent-keyword", lambda: Agent(x, {h: h_prev}, policy_estimator=q),
