@@ -20,7 +20,8 @@ from lasagne.layers import (DenseLayer, ElemwiseSumLayer, GaussianNoiseLayer, In
                             MergeLayer, NonlinearityLayer)
 
 from ..utils.logging import warn
-from ..utils._validation import (require_bool, require_int, require_layer, require_real,
+from ..utils._validation import (require_bool, require_int, require_layer, require_layer_ndim,
+                                 require_real,
                                  shape_str)
 from .dpg import get_elementwise_objective_critic
 
@@ -76,9 +77,7 @@ class LowerTriangularLayer(Layer):
                 warn("%s: the input already has %i units; it is projected anyway." % (name, size))
             incoming = DenseLayer(incoming, size, nonlinearity=None,
                                   name=name + ".preprocess_input")
-        if len(incoming.output_shape) != 2:
-            raise ValueError("`incoming` must have ndim 2 [batch, units], got shape %s"
-                             % shape_str(incoming.output_shape))
+        require_layer_ndim(incoming, 2, "incoming", "[batch, units]")
         units = incoming.output_shape[1]
         if matrix_diag is None and diag_to_tril_size(tril_size_to_diag(units)) != units:
             raise ValueError("`incoming` must have a triangular number of units d(d+1)/2, got %i"
@@ -110,9 +109,7 @@ class NAFLayer(MergeLayer):
                   ("mean_layer", mean_layer, 2, "[batch, action_dims]"),
                   ("L_layer", L_layer, 3, "[batch, action_dims, action_dims]"))
         for argument, layer, ndim, layout in layers:
-            if len(require_layer(layer, argument).output_shape) != ndim:
-                raise ValueError("`%s` must have ndim %i %s, got shape %s"
-                                 % (argument, ndim, layout, shape_str(layer.output_shape)))
+            require_layer_ndim(layer, ndim, argument, layout)
         super(NAFLayer, self).__init__([action_layer, mean_layer, L_layer], **kwargs)
 
     def get_output_shape_for(self, input_shapes):

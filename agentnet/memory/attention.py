@@ -16,7 +16,7 @@ from ..utils.layers.broadcast import BroadcastLayer, UnbroadcastLayer, UpcastLay
 from ..utils.layers.dict import DictLayer
 from ..utils.logging import warn
 from ..utils._validation import (require_bool, require_callable, require_int, require_layer,
-                                 shape_str)
+                                 require_layer_ndim, shape_str)
 
 __all__ = ["AttentionLayer", "DotAttentionLayer", "multihead_attention", "self_attention"]
 
@@ -26,9 +26,8 @@ MASK_PENALTY = 1000
 
 def _require_ndim(layer, ndim, argument, layout):
     """``layer`` (unless None) is a layer with ``ndim`` axes."""
-    if layer is not None and len(require_layer(layer, argument).output_shape) != ndim:
-        raise ValueError("`%s` must have ndim %i %s, got shape %s"
-                         % (argument, ndim, layout, shape_str(layer.output_shape)))
+    if layer is not None:
+        require_layer_ndim(layer, ndim, argument, layout)
 
 
 def _check_attention_inputs(values, query, keys, mask):

@@ -11,6 +11,7 @@ from ..utils.format import check_list
 from ..utils.layers.helpers import add, clip_grads, mul
 from ..utils.lasagne_backports import ScaleLayer
 from ..utils._validation import (require_bool, require_callable, require_int, require_layer,
+                                 require_layer_ndim,
                                  require_real, shape_str)
 from .gate import GateLayer
 
@@ -19,13 +20,10 @@ __all__ = ["RNNCell", "GRUCell", "LSTMCell"]
 
 def _check_state(prev_state, num_units, argument):
     """The previous state is a layer [batch, units]; returns ``num_units`` (inferred if None)."""
-    require_layer(prev_state, argument)
+    require_layer_ndim(prev_state, 2, argument, "[batch, units]")
     if num_units is not None:
         require_int(num_units, "num_units")
     shape = prev_state.output_shape
-    if len(shape) != 2:
-        raise ValueError("`%s` must have ndim 2 [batch, units], got shape %s"
-                         % (argument, shape_str(shape)))
     if num_units is not None and num_units != shape[1]:
         raise ValueError("`num_units`=%s differs from the %i units of `%s` %s"
                          % (num_units, shape[1], argument, shape_str(shape)))

@@ -8,9 +8,10 @@ import lasagne
 import numpy as np
 import theano
 
-__all__ = ["suggest_keywords", "unknown_keyword_message", "require_layer", "require_input_layer",
-           "shape_str", "require_int", "require_int_or_symbolic", "require_real",
-           "require_probability", "require_dtype", "require_bool", "require_callable"]
+__all__ = ["suggest_keywords", "unknown_keyword_message", "require_layer", "require_layer_ndim",
+           "require_input_layer", "shape_str", "require_int", "require_int_or_symbolic",
+           "require_real", "require_probability", "require_dtype", "require_bool",
+           "require_callable"]
 
 
 def shape_str(shape):
@@ -55,6 +56,18 @@ def require_layer(value, argument):
     if not isinstance(value, lasagne.layers.Layer):
         raise TypeError("`%s` must be a lasagne layer, got %s" % (argument, type(value).__name__))
     return value
+
+
+def require_layer_ndim(layer, ndim, argument, layout):
+    """Return ``layer``; raise unless it is a Lasagne layer with ``ndim`` axes.
+
+    ``layout`` names the axes in the message, e.g. ``"[batch, units]"``.
+    """
+    shape = require_layer(layer, argument).output_shape
+    if len(shape) != ndim:
+        raise ValueError("`%s` must have ndim %i %s, got shape %s"
+                         % (argument, ndim, layout, shape_str(shape)))
+    return layer
 
 
 def require_input_layer(value, argument,
