@@ -80,12 +80,12 @@ class Hyperparameters:
     seq_length: int = 24             # ticks per recorded session (the last only bootstraps)
     pool_size: int = 4000            # sessions kept for replay (92,000 played ticks)
     batch_size: int = 32             # sessions per training step
-    train_steps_per_update: int = 4  # training steps after each pool update (184 env steps)
+    train_steps_per_update: int = 8  # training steps after each pool update (184 env steps)
     learning_starts: int = 2000      # env steps played before the first training step
-    total_env_steps: int = 100000    # budget of environment steps
+    total_env_steps: int = 60000     # budget of environment steps
     n_steps: Optional[int] = None    # look-ahead; None: to the session's end, all bootstrap
     gamma: float = 0.99              # discount
-    learning_rate: float = 1e-3      # Adam
+    learning_rate: float = 3e-3      # Adam
     max_grad_norm: float = 10.       # total gradient norm clip
     target_every: int = 50           # training steps between hard copies into the target network
     epsilon_start: float = 1.0       # exploration, decayed linearly...
