@@ -23,7 +23,7 @@ import warnings
 import weakref
 
 from ..experiments.openai_gym._sessions import sessions_from_bytes
-from ..experiments.openai_gym.game_worker import GameWorker, resolve_reference
+from ..experiments.openai_gym.game_worker import GameWorker
 from ..experiments.openai_gym.process_pool import worker_specs
 from ..experiments.openai_gym.streaming_pool import StreamingEnvPool, WorkerError
 from ..utils._validation import require_int
@@ -40,10 +40,7 @@ class _GameActor(object):
     """What runs inside a Ray actor: a GameWorker behind bytes-only methods."""
 
     def __init__(self, spec, worker_index):
-        make_env = spec["make_env"] if spec["make_env_is_id"] \
-            else resolve_reference(spec["make_env"], "make_env")
-        self.worker = GameWorker(spec["agent_builder"], make_env, spec["n_games"], spec["seed"],
-                                 spec["vector_env"], spec["sync_variables"], worker_index)
+        self.worker = GameWorker.from_spec(spec, worker_index)
 
     def pid(self):
         """The actor's process id (for tests and messages)."""
@@ -122,6 +119,9 @@ class RayEnvPool(StreamingEnvPool):
         has fewer free CPUs than the workers ask for: they would wait).
     max_restarts : int >= 0
         Replacements allowed per worker before it is dropped.
+    builder_kwargs, env_kwargs : dict or None
+        Keyword arguments of ``agent_builder`` and of ``make_env`` (a
+        function) in every actor: plain data (numbers, strings, lists, dicts).
 
     Attributes
     ----------
@@ -134,13 +134,13 @@ class RayEnvPool(StreamingEnvPool):
     def __init__(self, agent, agent_builder, make_env="ALE/SpaceInvaders-v5", n_games=1,
                  n_workers=1, max_size=None, seed=None, vector_env=None, sync_every=1,
                  prefetch=1, sync_variables=None, address=None, num_cpus=None,
-                 cpus_per_worker=1, max_restarts=2):
+                 cpus_per_worker=1, max_restarts=2, builder_kwargs=None, env_kwargs=None):
         ray = require_ray()
         super(RayEnvPool, self).__init__(agent, make_env, n_games, n_workers, max_size, seed,
-                                         sync_every, prefetch, sync_variables)
+                                         sync_every, prefetch, sync_variables, env_kwargs)
         self.max_restarts = require_int(max_restarts, "max_restarts", minimum=0)
         self._specs = worker_specs(agent_builder, make_env, self.n_games, self.n_workers, seed,
-                                   vector_env, sync_variables)
+                                   vector_env, sync_variables, builder_kwargs, env_kwargs)
         started = start_ray(address, num_cpus)
         self._ray = ray
         self._actor_class = ray.remote(num_cpus=cpus_per_worker, max_restarts=0,

@@ -78,3 +78,10 @@ def sleep_then_interrupt(seconds):
     """Body of a timer thread: SIGINT to this (learner) process after ``seconds``."""
     time.sleep(seconds)
     os.kill(os.getpid(), signal.SIGINT)
+
+
+def build_agent_preferring(action):
+    """:func:`build_agent` whose greedy action is ``action`` (a builder that takes kwargs)."""
+    agent = build_agent()
+    set_preferred_action(agent, action)
+    return agent

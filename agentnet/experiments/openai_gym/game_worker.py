@@ -10,8 +10,10 @@ behind a JSON header (``_sessions.sessions_to_bytes``), and the agent is
 never sent at all: the worker builds it by calling a builder function it
 imports by name (``"package.module:function"``).
 """
+import functools
 import importlib
 import inspect
+import json
 
 import numpy as np
 
@@ -19,7 +21,7 @@ from ...utils.persistence import load_bytes, save_bytes
 from ._sessions import arrays_from_bytes, arrays_to_bytes, sessions_to_bytes
 
 __all__ = ["GameWorker", "reference_of", "resolve_reference", "acting_layers",
-           "weights_to_bytes", "variables_to_bytes"]
+           "weights_to_bytes", "variables_to_bytes", "check_builder_kwargs"]
 
 _VARIABLE_KEY = "variable_%05i"
 
@@ -114,12 +116,29 @@ def _set_variables(variables, data):
         variable.set_value(np.array(value))
 
 
-def _build_agent(agent_builder, worker_index):
-    """Call the builder, with ``worker_index=`` if its signature has that parameter."""
+def _build_agent(agent_builder, worker_index, builder_kwargs):
+    """Call the builder with ``builder_kwargs`` (and ``worker_index=`` if it takes that)."""
     builder = resolve_reference(agent_builder, "agent_builder")
+    kwargs = dict(builder_kwargs or {})
     if "worker_index" in inspect.signature(builder).parameters:
-        return builder(worker_index=worker_index)
-    return builder()
+        kwargs["worker_index"] = worker_index
+    return builder(**kwargs)
+
+
+def check_builder_kwargs(builder_kwargs, argument="builder_kwargs"):
+    """Keyword arguments as a dict of JSON data (they travel to workers as plain data), or {}."""
+    if builder_kwargs is None:
+        return {}
+    if not isinstance(builder_kwargs, dict) or not all(isinstance(k, str) for k in builder_kwargs):
+        raise TypeError("`%s` must be a dict with str keys or None, got %r"
+                        % (argument, builder_kwargs))
+    try:
+        json.dumps(builder_kwargs)
+    except (TypeError, ValueError) as error:
+        raise TypeError("`%s` must hold plain data (numbers, strings, lists, dicts): it is "
+                        "sent to the workers as it is, never pickled; %s"
+                        % (argument, error)) from None
+    return dict(builder_kwargs)
 
 
 class GameWorker(object):
@@ -141,6 +160,8 @@ class GameWorker(object):
         :meth:`set_weights` together with the weights.
     worker_index : int
         Passed to a builder that takes ``worker_index``.
+    builder_kwargs : dict or None
+        Keyword arguments of the builder (plain data: numbers, strings...).
 
     Attributes
     ----------
@@ -152,15 +173,25 @@ class GameWorker(object):
     """
 
     def __init__(self, agent_builder, make_env, n_games=1, seed=None, vector_env=None,
-                 sync_variables=None, worker_index=0):
+                 sync_variables=None, worker_index=0, builder_kwargs=None):
         from .pool import EnvPool
-        self.agent = _build_agent(agent_builder, worker_index)
+        self.agent = _build_agent(agent_builder, worker_index, builder_kwargs)
         self.variables = list(resolve_reference(sync_variables, "sync_variables")(self.agent)) \
             if sync_variables is not None else []
         self.pool = EnvPool(self.agent, make_env, n_games=n_games, seed=seed,
                             vector_env=vector_env)
         self.weights_version = 0
         self._returns_sent = 0
+
+    @classmethod
+    def from_spec(cls, spec, worker_index):
+        """The worker described by one entry of ``process_pool.worker_specs`` (plain data)."""
+        make_env = spec["make_env"] if spec["make_env_is_id"] \
+            else functools.partial(resolve_reference(spec["make_env"], "make_env"),
+                                   **spec.get("env_kwargs", {}))
+        return cls(spec["agent_builder"], make_env, spec["n_games"], spec["seed"],
+                   spec["vector_env"], spec["sync_variables"], worker_index,
+                   spec.get("builder_kwargs"))
 
     def set_weights(self, weights, version, variables=None):
         """Load acting weights (bytes of :func:`weights_to_bytes`) and synchronised variables."""

@@ -36,7 +36,7 @@ import time
 import traceback
 import weakref
 
-from .game_worker import GameWorker, reference_of, resolve_reference
+from .game_worker import GameWorker, check_builder_kwargs, reference_of
 from ._sessions import sessions_from_bytes
 from .streaming_pool import StreamingEnvPool, WorkerError
 
@@ -82,10 +82,6 @@ def _answer(worker, inbox, connection):
             raise ValueError("unknown message kind %r from the learner" % kind)
 
 
-def _make_env_of(spec):
-    return spec["make_env"] if spec["make_env_is_id"] else resolve_reference(spec["make_env"])
-
-
 def _serve(connection, worker_index, spec):
     """Entry point of a worker process: build the GameWorker and answer the learner.
 
@@ -97,9 +93,7 @@ def _serve(connection, worker_index, spec):
     inbox = queue.Queue()
     threading.Thread(target=_read_messages, args=(connection, inbox), daemon=True).start()
     try:
-        worker = GameWorker(spec["agent_builder"], _make_env_of(spec), spec["n_games"],
-                            spec["seed"], spec["vector_env"], spec["sync_variables"],
-                            worker_index)
+        worker = GameWorker.from_spec(spec, worker_index)
         _answer(worker, inbox, connection)
         worker.close()
     except (BrokenPipeError, EOFError):
@@ -156,17 +150,22 @@ def _exit_description(exitcode):
 # ------------------------------------------------------------------ arguments
 
 def worker_specs(agent_builder, make_env, n_games, n_workers, seed, vector_env,
-                  sync_variables):
+                  sync_variables, builder_kwargs=None, env_kwargs=None):
     """Plain data (str, int, None) that each remote worker is started with, in worker order."""
     if vector_env not in (None, "sync", "async"):
         raise ValueError("`vector_env` must be None, 'sync' or 'async' for remote workers "
                          "(each worker makes its own), got %r" % (vector_env,))
     is_id = isinstance(make_env, str)
+    if is_id and env_kwargs:
+        raise ValueError("`env_kwargs` needs `make_env` to be a function (a gymnasium id "
+                         "takes no keyword arguments here), got %r" % (make_env,))
     common = {"agent_builder": reference_of(agent_builder, "agent_builder"),
               "make_env": make_env if is_id else reference_of(make_env, "make_env"),
               "make_env_is_id": is_id, "n_games": n_games, "vector_env": vector_env,
               "sync_variables": None if sync_variables is None
-              else reference_of(sync_variables, "sync_variables")}
+              else reference_of(sync_variables, "sync_variables"),
+              "builder_kwargs": check_builder_kwargs(builder_kwargs),
+              "env_kwargs": check_builder_kwargs(env_kwargs, "env_kwargs")}
     return [dict(common, seed=None if seed is None else seed + index * n_games)
             for index in range(n_workers)]
 
@@ -208,6 +207,10 @@ class ProcessEnvPool(StreamingEnvPool):
         their values travel with the weights.
     start_method : "spawn" or "forkserver"
         Theano and OpenBLAS state does not survive ``fork`` reliably.
+    builder_kwargs, env_kwargs : dict or None
+        Keyword arguments of ``agent_builder`` and of ``make_env`` (a
+        function) in every worker: plain data (numbers, strings, lists,
+        dicts), sent as it is.
 
     Attributes
     ----------
@@ -237,14 +240,15 @@ class ProcessEnvPool(StreamingEnvPool):
 
     def __init__(self, agent, agent_builder, make_env="ALE/SpaceInvaders-v5", n_games=1,
                  n_workers=1, max_size=None, seed=None, vector_env=None, sync_every=1,
-                 prefetch=1, sync_variables=None, start_method="spawn"):
+                 prefetch=1, sync_variables=None, start_method="spawn", builder_kwargs=None,
+                 env_kwargs=None):
         if start_method not in ("spawn", "forkserver"):
             raise ValueError("`start_method` must be 'spawn' or 'forkserver', got %r"
                              % (start_method,))
         super(ProcessEnvPool, self).__init__(agent, make_env, n_games, n_workers, max_size, seed,
-                                             sync_every, prefetch, sync_variables)
+                                             sync_every, prefetch, sync_variables, env_kwargs)
         specs = worker_specs(agent_builder, make_env, self.n_games, self.n_workers, seed,
-                              vector_env, sync_variables)
+                             vector_env, sync_variables, builder_kwargs, env_kwargs)
         self._start(multiprocessing.get_context(start_method), specs)
 
     def _start(self, context, specs):

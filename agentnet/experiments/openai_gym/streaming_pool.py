@@ -21,6 +21,7 @@ transport drops failed ones).
 the bytes over ``multiprocessing`` pipes, :class:`agentnet.distributed.RayEnvPool`
 through Ray's object store.
 """
+import functools
 import signal
 import threading
 from collections import deque
@@ -102,14 +103,18 @@ class StreamingEnvPool(object):
         Segments each worker plays ahead of the learner.
     sync_variables : callable, str or None
         ``sync_variables(agent) -> list of shared variables`` sent with the weights.
+    env_kwargs : dict or None
+        Keyword arguments of a ``make_env`` function (here and in the workers).
     """
 
     def __init__(self, agent, make_env, n_games, n_workers, max_size, seed, sync_every, prefetch,
-                 sync_variables):
+                 sync_variables, env_kwargs=None):
         self.n_games = require_int(n_games, "n_games")
         self.n_workers = require_int(n_workers, "n_workers")
         self.sync_every = require_int(sync_every, "sync_every")
         self.prefetch = require_int(prefetch, "prefetch", minimum=0)
+        if env_kwargs and callable(make_env):
+            make_env = functools.partial(make_env, **env_kwargs)
         self.agent, self.make_env, self.max_size, self.seed = agent, make_env, max_size, seed
         self.variables = list(resolve_reference(sync_variables)(agent)) \
             if sync_variables is not None else []
