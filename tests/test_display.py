@@ -23,3 +23,12 @@ def test_print_sessions_stops_at_the_end(capsys):
     assert "a(qv = 0.0) -> 1" in out and "c(qv = 5.0) -> -1" in out and "-> 5" not in out
     print_sessions(policy[0], [0, 1, 2, 0], [0, 0, 0, 0], plot_policy=True)
     assert "reached max session length" in capsys.readouterr().out
+
+
+def test_empty_metrics_plot_without_a_legend_warning(tmp_path):
+    import warnings
+    from agentnet.display import Metrics
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = Metrics().plot(show=False, save_path=str(tmp_path / "empty.png"))
+    assert figure.axes[0].get_legend() is None and (tmp_path / "empty.png").exists()

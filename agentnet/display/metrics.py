@@ -44,7 +44,8 @@ class Metrics(defaultdict):
             plt.plot(xs, [curve[x] for x in xs], label=name)
         plt.title(title)
         plt.grid(True)
-        plt.legend(loc=legend_loc)
+        if len(self):  # an empty figure (nothing measured yet) has no legend to draw
+            plt.legend(loc=legend_loc)
         if save_path is not None:
             figure.savefig(save_path)
         if show:
