@@ -42,8 +42,10 @@ demo: install
 # compile.wait=1: a worker waiting for the other's compile lock retries every 1-2 s, not 5-10 s.
 TEST_WORKERS ?= 2
 test: install
+	$(PY) -m ruff check .
 	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS)$(comma)compile.wait=1)" $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS_64)$(comma)compile.wait=1)" $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m numerics
+	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS))" $(PY) -m pytest -q -p no:cacheprovider --doctest-modules agentnet agentnet_compat
 	$(MAKE) --no-print-directory docs
 
 docs: install

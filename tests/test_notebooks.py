@@ -76,7 +76,8 @@ def test_atari_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_pa
 @pytest.mark.slow
 def test_kungfu_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_path):
     first, second, text = run_then_resume(KUNGFU_A2C, monkeypatch, tmp_path,
-                                          "AGENTNET_ITERATIONS", (2, 4), "kungfu_a2c_checkpoint.npz")
+                                          "AGENTNET_ITERATIONS", (2, 4),
+                                          "kungfu_a2c_checkpoint.npz")
     assert first["iteration"] == 2 and "resumed after 2 iterations" in text
     assert second["iteration"] == 4
     _assert_carried_over(first, second, last_x=first["metrics"]["evaluation score"][-1][0])
