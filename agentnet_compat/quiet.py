@@ -20,6 +20,7 @@ THIRD_PARTY_NOISE = [
     (DeprecationWarning, r"`np\.(complex|bool|int|float|object)` is a deprecated alias",
      r"theano\."),
     (DeprecationWarning, r"\s*`numpy\.distutils` is deprecated", r"theano\."),
+    (DeprecationWarning, r"the imp module is deprecated", r"theano\."),
 ]
 
 

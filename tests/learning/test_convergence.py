@@ -195,6 +195,7 @@ def a2c_objective(sessions, exploration):
     (td_objective(qlearning, n_steps=3), "q_agent"),
     (a2c_objective, "actor_critic"),
 ], ids=["qlearning", "sarsa", "qlearning-3-step", "a2c"])
+@pytest.mark.filterwarnings("ignore::agentnet.learning.generic.UnbootstrappedTicksWarning")
 def test_greedy_reward_exceeds_2(objective, trainee_fixture, request):
     """Train on fresh batches until the greedy policy's expected reward exceeds 2."""
     trainee = request.getfixturevalue(trainee_fixture)

@@ -196,6 +196,7 @@ def test_values_for_actions_of_an_empty_batch():
     assert got.shape == (0, 3)
 
 
+@pytest.mark.filterwarnings("ignore::agentnet.learning.generic.UnbootstrappedTicksWarning")
 def test_errors():
     with pytest.raises(NameError, match="get_values_for_actions"):
         get_action_Qvalues()

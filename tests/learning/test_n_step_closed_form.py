@@ -147,6 +147,7 @@ def test_unroll_rule(n_steps, n_ticks, expected):
     assert generic._unrolled_steps(n_steps, n_ticks) == expected
 
 
+@pytest.mark.filterwarnings("ignore::agentnet.learning.generic.UnbootstrappedTicksWarning")
 def test_integer_n_steps_builds_no_scan_and_none_scans_unless_ticks_are_known():
     values, rewards = T.matrices("values", "rewards")
     assert not _has_scan([get_n_step_value_reference(values, rewards, n_steps=3)])
