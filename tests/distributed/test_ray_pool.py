@@ -11,11 +11,12 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from agentnet.distributed import RayEnvPool, WorkerRestartWarning  # noqa: E402
-from agentnet.experiments.openai_gym import EnvPool, WorkerError  # noqa: E402
+from agentnet.experiments.openai_gym import WorkerError  # noqa: E402
 
 from tests.experiments import _process_pool_helpers as helpers  # noqa: E402
-from tests.experiments.test_process_pool import FIELDS, N_GAMES, N_STEPS, SEED, _as_fields, \
-    _stored  # noqa: E402
+from tests.experiments.test_process_pool import (  # noqa: E402
+    N_GAMES, N_STEPS, SEED, _stored, check_pushed_weights_and_variables_change_actions,
+    check_sessions_equal_in_process_pools)
 
 
 @pytest.fixture(scope="module")
@@ -31,42 +32,12 @@ def learner(local_ray):
 
 
 def test_sessions_equal_in_process_pools_seeded_the_same_way(learner):
-    agent, react, pool = learner
-    references = [EnvPool(agent, helpers.make_countdown, n_games=N_GAMES, agent_step=react,
-                          seed=SEED + worker * N_GAMES) for worker in (0, 1)]
-    expected, returns = {name: [] for name in FIELDS}, []
-    for _ in range(5):
-        pool.update(N_STEPS, append=True)
-        for reference in references:
-            seen = len(reference.episode_returns)
-            for name, array in _as_fields(reference.record(N_STEPS)).items():
-                expected[name].append(array)
-            returns += reference.episode_returns[seen:]
-    stored = _stored(pool)
-    for name in FIELDS:
-        np.testing.assert_array_equal(stored[name], np.concatenate(expected[name]), err_msg=name)
-    assert pool.episode_returns == returns
-    assert stored["is_truncated"].any() and not stored["is_alive"].all()
-    np.testing.assert_array_equal(stored["rewards"][2], [10, 11, 0, 10, 11, 0])
-    np.testing.assert_array_equal(stored["is_alive"][2], [1, 1, 0, 1, 1, 1])
-    assert pool.policy_lags == [0, 0, 1, 1, 2, 2, 1, 1, 2, 2]
+    check_sessions_equal_in_process_pools(*learner)
+    assert learner[2].policy_lags == [0, 0, 1, 1, 2, 2, 1, 1, 2, 2]
 
 
 def test_pushed_weights_and_variables_change_the_workers_actions(learner):
-    agent, _, pool = learner
-    helpers.set_preferred_action(agent, 0)
-    version = pool.push_weights()
-    pool.update(N_STEPS, append=True)  # requested before the push: still the old weights
-    pool.update(N_STEPS, append=True)
-    actions = _stored(pool)["actions"][:, :-1]
-    assert (actions[-8:-4] == 1).all() and (actions[-4:] == 0).all()
-    np.testing.assert_array_equal(pool.weights_versions[-4:], version)
-    agent.action_layers[0].epsilon.set_value(np.float32(1))
-    pool.push_weights()
-    pool.update(N_STEPS, append=True)
-    pool.update(N_STEPS, append=True)
-    agent.action_layers[0].epsilon.set_value(np.float32(0))
-    assert set(np.unique(_stored(pool)["actions"][-4:, :-1])) == {0, 1}
+    check_pushed_weights_and_variables_change_actions(learner[0], learner[2])
 
 
 def test_killed_actor_is_replaced_and_only_whole_segments_are_stored(learner):

@@ -48,8 +48,8 @@ def learner():
     pool.close()
 
 
-def test_sessions_equal_in_process_pools_seeded_the_same_way(learner):
-    agent, react, pool = learner
+def check_sessions_equal_in_process_pools(agent, react, pool):
+    """Five updates of a 2-worker pool store what two EnvPools seeded per worker record."""
     references = [EnvPool(agent, helpers.make_countdown, n_games=N_GAMES, agent_step=react,
                           seed=SEED + worker * N_GAMES) for worker in (0, 1)]
     expected, returns = {name: [] for name in FIELDS}, []
@@ -70,6 +70,10 @@ def test_sessions_equal_in_process_pools_seeded_the_same_way(learner):
     np.testing.assert_array_equal(stored["is_alive"][2], [1, 1, 0, 1, 1, 1])
 
 
+def test_sessions_equal_in_process_pools_seeded_the_same_way(learner):
+    check_sessions_equal_in_process_pools(*learner)
+
+
 def test_weights_versions_and_policy_lag(learner):
     """sync_every=2, prefetch=1: pushes at updates 1, 3, 5; lag 0 at first, then 1 or 2."""
     _, _, pool = learner
@@ -80,8 +84,8 @@ def test_weights_versions_and_policy_lag(learner):
     assert pool.policy_lag == {"last": 2, "mean": 1.2, "max": 2}
 
 
-def test_pushed_weights_and_variables_change_the_workers_actions(learner):
-    agent, _, pool = learner
+def check_pushed_weights_and_variables_change_actions(agent, pool):
+    """Greedy action 1 -> 0 one update after the push; epsilon 1 brings both actions."""
     helpers.set_preferred_action(agent, 0)
     version = pool.push_weights()
     pool.update(N_STEPS, append=True)  # requested before the push: still the old weights
@@ -95,6 +99,10 @@ def test_pushed_weights_and_variables_change_the_workers_actions(learner):
     pool.update(N_STEPS, append=True)
     agent.action_layers[0].epsilon.set_value(np.float32(0))
     assert set(np.unique(_stored(pool)["actions"][-4:, :-1])) == {0, 1}
+
+
+def test_pushed_weights_and_variables_change_the_workers_actions(learner):
+    check_pushed_weights_and_variables_change_actions(learner[0], learner[2])
 
 
 def test_changing_the_segment_length_is_an_error(learner):
