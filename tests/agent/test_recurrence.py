@@ -166,7 +166,10 @@ def test_mask_freezes_states_and_outputs():
     rng = np.random.RandomState(1337)
     inp, prev = InputLayer((None, 2)), InputLayer((None, 3))
     rnn = RNNCell(prev, inp, nonlinearity=linear, b=np.full(3, 100, dtype=floatX), name="rnn")
-    out = DenseLayer(rnn, 10, nonlinearity=softmax)
+    # Small fixed weights: with states in the hundreds, default-size weights can saturate the
+    # softmax to an exact one-hot in float32, and then unmasked steps would show no change.
+    out = DenseLayer(rnn, 10, nonlinearity=softmax,
+                     W=(rng.randn(3, 10) * 1e-3).astype(floatX))
     sequence, mask = InputLayer((None, None, 2)), InputLayer((None, None))
     rec = Recurrence(input_sequences={inp: sequence}, state_variables={rnn: prev},
                      tracked_outputs=[out], mask_input=mask, unroll_scan=False)
