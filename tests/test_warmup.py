@@ -11,19 +11,13 @@ import textwrap
 
 import pytest
 
+from tests.compat.test_theano_cache_keys import COUNT_COMPILES
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WARMUP = os.path.join(ROOT, "scripts", "warm_compile_cache.py")
 
-COUNT_DEMO_COMPILES = """
+COUNT_DEMO_COMPILES = COUNT_COMPILES + """
     import sys
-    import agentnet
-    from theano.gof import cc
-    compiled = []
-    original = cc.CLinker.compile_cmodule
-    def counting(linker, location=None):
-        compiled.append(linker)
-        return original(linker, location)
-    cc.CLinker.compile_cmodule = counting
     sys.path.insert(0, %r)
     import cartpole_dqn
     cartpole_dqn.prepare(cartpole_dqn.Hyperparameters())

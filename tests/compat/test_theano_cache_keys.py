@@ -84,8 +84,9 @@ def test_the_version_of_a_cop_is_the_same_under_any_hash_seed():
     assert run_python(code, 1) == run_python(code, 2)
 
 
-COMPILE_AND_COUNT = """
-    import agentnet, numpy as np, theano, theano.tensor as T
+#: Script prelude: import agentnet, then record every C module Theano compiles in ``compiled``.
+COUNT_COMPILES = """
+    import agentnet
     from theano.gof import cc
     compiled = []
     original = cc.CLinker.compile_cmodule
@@ -93,6 +94,10 @@ COMPILE_AND_COUNT = """
         compiled.append(linker)
         return original(linker, location)
     cc.CLinker.compile_cmodule = counting
+"""
+
+COMPILE_AND_COUNT = COUNT_COMPILES + """
+    import numpy as np, theano, theano.tensor as T
     x = T.matrix("x")
     f = theano.function([x], T.dot(x, x.T).dimshuffle(1, 0) * 3 + 1, mode="FAST_RUN")
     assert np.allclose(f(np.eye(2, dtype=x.dtype)), 3 * np.eye(2) + 1)
