@@ -64,7 +64,12 @@ def notebook_code_cells(path):
 
 
 def notebook_namespace(until):
-    """Run the Atari notebook's code cells in order until the name ``until`` is defined."""
+    """Run the Atari notebook's code cells in order until the name ``until`` is defined.
+
+    Its directory goes on ``sys.path`` first, as a kernel started there has it: the notebook
+    imports its agent module (``atari_dqn_agent``) from ``examples/``.
+    """
+    sys.path.insert(0, os.path.dirname(NOTEBOOK))
     namespace = {"__name__": "atari_notebook"}
     for source in notebook_code_cells(NOTEBOOK):
         exec(compile(source, NOTEBOOK, "exec"), namespace)
