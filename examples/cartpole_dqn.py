@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from agentnet import Agent
 from agentnet.display import Metrics
+from agentnet.experiments.loops import play_episode
 from agentnet.experiments.openai_gym.pool import EnvPool
 from agentnet.learning import qlearning
 from agentnet.learning.generic import get_values_for_actions
@@ -201,16 +202,8 @@ def deploy(hp, weights_path, n_steps=500):
     fresh_agent, _, fresh_epsilon = build_agent(hp)
     load(fresh_agent.action_layers, weights_path)
     fresh_epsilon.set_value(np.float32(0))
-    react = fresh_agent.get_react_function()
-    env = gym.make(hp.env_id)
-    observation, _ = env.reset(seed=12345)
-    total = 0.0
-    for _ in range(n_steps):
-        action, = react(observation[None])
-        observation, reward, terminated, truncated, _ = env.step(int(action[0]))
-        total += reward
-        if terminated or truncated:
-            break
+    total, _ = play_episode(fresh_agent.get_react_function(), gym.make(hp.env_id),
+                            t_max=n_steps, seed=12345)
     return total
 
 

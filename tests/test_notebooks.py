@@ -66,8 +66,9 @@ def test_atari_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_pa
     first, second, text = run_then_resume(ATARI_DQN, monkeypatch, tmp_path, "AGENTNET_ENV_STEPS",
                                           (192, 320), "atari_dqn_checkpoint.npz")
     # 192 = 6 pool updates of 4 games x 8 new ticks in smoke mode (an evaluation every 128)
-    assert first["env_steps"] == 192 and "resumed after 192 env steps" in text
-    assert second["env_steps"] >= 320 and second["wall_seconds"] > first["wall_seconds"]
+    done, resumed = first["counters"], second["counters"]
+    assert done["env_steps"] == 192 and "resumed after 192 env steps" in text
+    assert resumed["env_steps"] >= 320 and resumed["wall_seconds"] > done["wall_seconds"]
     assert first["episode_returns"], "no life ended in the first run"
     _assert_carried_over(first, second, last_x=192)
     assert (tmp_path / "atari_dqn.png").exists() and (tmp_path / "atari_dqn_lives.png").exists()
@@ -78,8 +79,8 @@ def test_kungfu_notebook_runs_and_resumes_from_its_checkpoint(monkeypatch, tmp_p
     first, second, text = run_then_resume(KUNGFU_A2C, monkeypatch, tmp_path,
                                           "AGENTNET_ITERATIONS", (2, 4),
                                           "kungfu_a2c_checkpoint.npz")
-    assert first["iteration"] == 2 and "resumed after 2 iterations" in text
-    assert second["iteration"] == 4
+    assert first["counters"]["iteration"] == 2 and "resumed after 2 iterations" in text
+    assert second["counters"]["iteration"] == 4
     _assert_carried_over(first, second, last_x=first["metrics"]["evaluation score"][-1][0])
     assert (tmp_path / "kungfu_a2c.png").exists()
 

@@ -4,6 +4,7 @@ import numpy as np
 from ...environment.session_pool import SessionPoolEnvironment, resolver_n_actions
 from ...utils.logging import warn
 from ...utils._validation import require_bool, require_callable, require_int, shape_str
+from ..loops import play_episode
 from ._games import SequentialGames, VectorGames
 from ._sessions import RecordedSessions, store_sessions
 
@@ -338,18 +339,14 @@ class EnvPool(object):
         env.close()
         return totals
 
+    def _react_to_raw(self, observations, *memories):
+        """``agent_step`` on raw environment observations (``preprocess_observation`` applied)."""
+        return self.agent_step(np.asarray([self.preprocess_observation(o) for o in observations]),
+                               *memories)
+
     def _play_one(self, env, seed, t_max, verbose):
-        observation, _ = env.reset(seed=seed)
-        memories = self.agent.get_zeros_like_memory(1)
-        total, t = 0.0, 0
-        for t in range(t_max):
-            outputs = self.agent_step(np.asarray([self.preprocess_observation(observation)]),
-                                      *memories)
-            memories = list(outputs[1:])
-            observation, reward, terminated, truncated, _ = env.step(outputs[0][0])
-            total += reward
-            if terminated or truncated:
-                break
+        total, n_ticks = play_episode(self._react_to_raw, env, self.agent.get_zeros_like_memory(1),
+                                      t_max, seed)
         if verbose:
-            print("Episode finished after %i timesteps with reward=%s" % (t + 1, total))
+            print("Episode finished after %i timesteps with reward=%s" % (n_ticks, total))
         return total
