@@ -486,6 +486,16 @@ class MDPAgent(object):
             Keywords for ``theano.function``; default
             ``{"allow_input_downcast": True}``.
 
+        Returns
+        -------
+        theano.compile.function_module.Function
+            ``react(*observations, *prev_memories)``: observations
+            ``[batch, obs_shape...]`` in ``observation_layers`` order, then
+            memories ``[batch, memory_shape...]`` in ``agent_states`` order.
+            It returns a list of numpy arrays: the actions ``[batch, ...]``
+            in ``action_layers`` order, then the new memories in
+            ``agent_states`` order.
+
         Examples
         --------
         >>> react = agent.get_react_function()          # doctest: +SKIP
@@ -508,6 +518,12 @@ class MDPAgent(object):
         Parameters
         ----------
         batch_size : int >= 0
+
+        Returns
+        -------
+        list of numpy arrays
+            One per memory, in ``agent_states`` order, each of shape
+            ``(batch_size,) + memory_shape`` and the memory layer's dtype.
         """
         batch_size = require_int(batch_size, "batch_size", minimum=0)
         return [np.zeros((batch_size,) + tuple(layer.output_shape[1:]),
@@ -520,11 +536,34 @@ class MDPAgent(object):
         return list(self.agent_states) + self.policy + self.action_layers
 
     def get_all_params(self, **tags):
-        """Parameters of memories, policy estimators and action layers."""
+        """Parameters of memories, policy estimators and action layers.
+
+        Parameters
+        ----------
+        **tags
+            Lasagne parameter tags, e.g. ``trainable=True``.
+
+        Returns
+        -------
+        list of theano shared variables
+            Each once, in :func:`lasagne.layers.get_all_params` order over
+            the memory, policy and action layers.
+        """
         return get_all_params(self._all_layers(), **tags)
 
     def get_all_param_values(self, **tags):
-        """Values of :meth:`get_all_params`."""
+        """Values of :meth:`get_all_params`.
+
+        Parameters
+        ----------
+        **tags
+            Lasagne parameter tags, e.g. ``trainable=True``.
+
+        Returns
+        -------
+        list of numpy arrays
+            Copies of the values, in the order of :meth:`get_all_params`.
+        """
         return get_all_param_values(self._all_layers(), **tags)
 
     def set_all_param_values(self, values, **tags):
@@ -546,6 +585,18 @@ class MDPAgent(object):
         ----------
         recurrent : bool
             Also collect the updates of recurrences below the agent's.
+
+        Returns
+        -------
+        theano.OrderedUpdates
+            {random state: its next value}, for
+            ``theano.function(updates=...)``; empty after a flat replay.
+
+        Raises
+        ------
+        ValueError
+            Before any :meth:`get_sessions`, or as
+            :meth:`Recurrence.get_automatic_updates`.
         """
         if self.recurrence is None and self._replayed_flat:
             return theano.OrderedUpdates()

@@ -195,7 +195,20 @@ class Recurrence(DictLayer):
         return states, tuple(self[layer] for layer in self.tracked_outputs)
 
     def get_params(self, **tags):
-        """This layer's parameters and those of the one-tick graph (not of substituted layers)."""
+        """This layer's parameters and those of the one-tick graph (not of substituted layers).
+
+        Parameters
+        ----------
+        **tags
+            Lasagne parameter tags, e.g. ``trainable=True``.
+
+        Returns
+        -------
+        list of theano shared variables
+            Each once: this layer's own, then those of the one-tick layers
+            below the states and tracked outputs, stopping at the layers fed
+            from outside (previous states, sequences, non-sequences).
+        """
         inner_layers = get_all_layers(self.all_outputs, treat_as_input=self.all_inputs)
         params = list(super(Recurrence, self).get_params(**tags))
         for layer in inner_layers:
@@ -254,6 +267,13 @@ class Recurrence(DictLayer):
             Keyword flags passed to ``get_output`` of the one-tick graph at
             every tick (e.g. ``{"deterministic": True}``). Other ``kwargs``
             are *not* passed inside.
+
+        Returns
+        -------
+        OrderedDict {state or tracked layer: tensor [batch, time, ...]}
+            The states in ``state_variables`` order, then the tracked
+            outputs; element ``[:, t]`` is the value after tick ``t``
+            (for ``delayed_states``, the value entering tick ``t``).
         """
         inputs = list(inputs)
         mask = inputs.pop(0) if self.mask_input is not None else None

@@ -168,6 +168,23 @@ class EnvironmentStepLayer(DictLayer):
                                                    shapes, dtypes, name=name)
 
     def get_output_for(self, inputs, **kwargs):
+        """One tick of the environment on the values of the incoming layers.
+
+        Parameters
+        ----------
+        inputs : list of tensors
+            The previous states ``[batch, state_shape...]`` in state order,
+            then the actions ``[batch, action_shape...]``.
+        **kwargs
+            Passed to :meth:`BaseEnvironment.get_action_results`.
+
+        Returns
+        -------
+        OrderedDict {output key: tensor}
+            ``"environment_new_state.<i>"`` ``[batch, state_shape_i...]`` for
+            each state, then ``"new_observations.<i>"``
+            ``[batch, observation_shape_i...]`` for each observation.
+        """
         n_states = len(self.prev_state_layers)
         new_states, observations = self.env.get_action_results(inputs[:n_states],
                                                                inputs[n_states:], **kwargs)

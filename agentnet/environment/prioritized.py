@@ -208,7 +208,14 @@ class PrioritizedSessionSampler(object):
     # ------------------------------------------------------------ drawing and updating
 
     def probabilities(self):
-        """:math:`P(i)` of every stored session, in storage order (float64 ``[N]``)."""
+        r""":math:`P(i)` of every stored session, in storage order (float64 ``[N]``).
+
+        Returns
+        -------
+        float64 array [N]
+            :math:`P(i) = p_i^\alpha / \sum_j p_j^\alpha` for the :math:`N`
+            stored sessions; it sums to 1.
+        """
         return self._tree.leaves()[:self._store.count] / self._tree.total
 
     def _draw_points(self):
@@ -249,6 +256,13 @@ class PrioritizedSessionSampler(object):
 
         Built once, it reads :attr:`indices` whenever a compiled function
         runs, so each :meth:`sample` feeds the next call the new batch.
+
+        Returns
+        -------
+        SessionBatchEnvironment
+            Its fields are ``[batch_size, n_ticks, ...]`` (the memories
+            before tick 0 ``[batch_size, memory_shape...]``), row ``k`` being
+            stored session ``indices[k]``.
         """
         return self.pool.select_session_batch(self.indices)
 

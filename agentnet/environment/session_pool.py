@@ -43,6 +43,12 @@ def resolver_n_actions(layer):
     layer : lasagne layer
         An action layer; only a :class:`~agentnet.resolver.base.BaseResolver`
         over scores of a known width has an answer.
+
+    Returns
+    -------
+    int or None
+        ``n_actions``, the last axis of the resolver's input shape; None for
+        any other layer or an unknown width.
     """
     n_actions = layer.input_shape[-1] if isinstance(layer, BaseResolver) else None
     return n_actions if isinstance(n_actions, int) else None
@@ -300,7 +306,14 @@ class SessionPoolEnvironment(StoredSessions):
             variable.set_value(view, borrow=True)
 
     def chronological_order(self):
-        """Indices of the stored sessions from the oldest to the newest (numpy int array)."""
+        """Indices of the stored sessions from the oldest to the newest (numpy int array).
+
+        Returns
+        -------
+        int array [n_stored]
+            Storage indices, for :meth:`select_session_batch`; once the pool
+            is full they wrap around from the next slot to be overwritten.
+        """
         return self._store.chronological_order()
 
     def memory_estimate(self, n_sessions, session_length):
@@ -374,6 +387,14 @@ class SessionPoolEnvironment(StoredSessions):
         selector : int vector (tensor or array)
             Indices of the sessions, in storage order (see
             :meth:`chronological_order`).
+
+        Returns
+        -------
+        SessionBatchEnvironment
+            Its fields are ``[n_selected, n_ticks, ...]`` (the memories before
+            tick 0 ``[n_selected, memory_shape...]``), row ``k`` being stored
+            session ``selector[k]``. A symbolic ``selector`` is read when the
+            compiled function runs.
 
         Raises
         ------

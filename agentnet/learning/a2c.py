@@ -62,6 +62,12 @@ def get_elementwise_objective(policy, state_values, actions, rewards, is_alive="
     treat_policy_as_logpolicy : bool
     loss_function, is_truncated : as in Q-learning
 
+    Returns
+    -------
+    tensor [batch, tick] or tuple of two
+        :math:`L^{actor}_t + L^{critic}_t`; with ``return_separate``, the
+        tuple ``(actor_loss, critic_loss)`` of ``[batch, tick]`` tensors.
+
     Raises
     ------
     ValueError, TypeError

@@ -46,6 +46,13 @@ def get_elementwise_objective_critic(action_qvalues, state_values, rewards, is_a
     is_truncated
         As in Q-learning.
 
+    Returns
+    -------
+    tensor [batch, tick]
+        The loss :math:`L_t`; with ``return_reference``, the reference
+        :math:`R_t` instead (with ``crop_last``, its last tick is
+        ``action_qvalues[:, -1]``, so that tick's loss is zero).
+
     Raises
     ------
     ValueError, TypeError

@@ -25,6 +25,12 @@ def huber_loss(reference, prediction, delta=1.0):
     delta : float > 0
         Where the loss turns linear; 1 in the DQN paper.
 
+    Returns
+    -------
+    tensor
+        :math:`L(x)` elementwise, in the broadcast shape of ``reference``
+        and ``prediction``.
+
     Raises
     ------
     ValueError, TypeError

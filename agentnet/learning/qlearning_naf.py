@@ -37,6 +37,10 @@ def diag_to_tril_size(diag):
     Parameters
     ----------
     diag : int >= 0
+
+    Returns
+    -------
+    int
     """
     diag = require_int(diag, "diag", 0)
     return diag * (diag + 1) // 2
@@ -49,6 +53,11 @@ def tril_size_to_diag(n):
     ----------
     n : int >= 0
         Entries of a lower triangle.
+
+    Returns
+    -------
+    int
+        The largest ``d`` with ``d (d + 1) / 2 <= n``.
     """
     return int(-0.5 + (0.25 + 2 * require_int(n, "n", 0)) ** 0.5)
 
@@ -86,9 +95,32 @@ class LowerTriangularLayer(Layer):
         self.matrix_diag = tril_size_to_diag(units)
 
     def get_output_shape_for(self, input_shape):
+        """Output shape: one ``d x d`` matrix per row.
+
+        Parameters
+        ----------
+        input_shape : tuple (batch, d (d + 1) / 2)
+
+        Returns
+        -------
+        tuple (batch, d, d)
+        """
         return (input_shape[0], self.matrix_diag, self.matrix_diag)
 
     def get_output_for(self, entries, **kwargs):
+        """Scatter each row of ``entries`` below and on the diagonal of a zero matrix.
+
+        Parameters
+        ----------
+        entries : tensor [batch, d (d + 1) / 2]
+        **kwargs
+            Ignored (Lasagne's ``get_output`` flags).
+
+        Returns
+        -------
+        floatX tensor [batch, d, d]
+            :math:`L` with ``L[b, i, j] = 0`` for ``j > i``.
+        """
         rows, columns = np.tril_indices(self.matrix_diag)
         matrices = T.zeros((entries.shape[0], self.matrix_diag, self.matrix_diag),
                            dtype=theano.config.floatX)
@@ -113,9 +145,36 @@ class NAFLayer(MergeLayer):
         super(NAFLayer, self).__init__([action_layer, mean_layer, L_layer], **kwargs)
 
     def get_output_shape_for(self, input_shapes):
+        """Output shape: one advantage per row.
+
+        Parameters
+        ----------
+        input_shapes : list of tuples
+            The shapes of the action, mean and L layers.
+
+        Returns
+        -------
+        tuple (batch, 1)
+        """
         return (input_shapes[0][0], 1)
 
     def get_output_for(self, inputs, **kwargs):
+        r"""The advantage of each action.
+
+        Parameters
+        ----------
+        inputs : list of tensors
+            :math:`u` and :math:`\mu` ``[batch, action_dims]``, then :math:`L`
+            ``[batch, action_dims, action_dims]``.
+        **kwargs
+            Ignored (Lasagne's ``get_output`` flags).
+
+        Returns
+        -------
+        tensor [batch, 1]
+            :math:`-\frac{1}{2} \lVert L^\top (u - \mu) \rVert^2
+            = -\frac{1}{2}(u - \mu)^\top L L^\top (u - \mu)`.
+        """
         actions, means, lower = inputs
         # (u - mu)^T L L^T (u - mu) = |L^T (u - mu)|^2
         projected = T.batched_dot(lower.dimshuffle(0, 2, 1), actions - means)

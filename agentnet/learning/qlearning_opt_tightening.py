@@ -55,6 +55,11 @@ def get_elementwise_objective(Qvalues, actions, rewards, n_steps, is_alive="alwa
     lambda_constr : float >= 0
         Penalty weight :math:`\lambda`.
 
+    Returns
+    -------
+    tensor [batch, tick]
+        :math:`L_t`, not multiplied by ``is_alive``.
+
     Raises
     ------
     ValueError, TypeError

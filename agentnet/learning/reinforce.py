@@ -53,6 +53,11 @@ def get_elementwise_objective(policy, actions, rewards, is_alive="always", basel
     crop_last : bool
     treat_policy_as_logpolicy : bool
 
+    Returns
+    -------
+    tensor [batch, tick]
+        :math:`L_t`, zero where ``is_alive`` is 0.
+
     Raises
     ------
     ValueError, TypeError
