@@ -270,7 +270,7 @@ class Recurrence(DictLayer):
 
         Returns
         -------
-        OrderedDict {state or tracked layer: tensor [batch, time, ...]}
+        sequences : OrderedDict {state or tracked layer: tensor [batch, time, ...]}
             The states in ``state_variables`` order, then the tracked
             outputs; element ``[:, t]`` is the value after tick ``t``
             (for ``delayed_states``, the value entering tick ``t``).

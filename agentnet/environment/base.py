@@ -180,7 +180,7 @@ class EnvironmentStepLayer(DictLayer):
 
         Returns
         -------
-        OrderedDict {output key: tensor}
+        outputs : OrderedDict {output key: tensor}
             ``"environment_new_state.<i>"`` ``[batch, state_shape_i...]`` for
             each state, then ``"new_observations.<i>"``
             ``[batch, observation_shape_i...]`` for each observation.
