@@ -82,7 +82,7 @@ class Hyperparameters:
     batch_size: int = 32             # sessions per training step
     train_steps_per_update: int = 8  # training steps after each pool update (184 env steps)
     learning_starts: int = 2000      # env steps played before the first training step
-    total_env_steps: int = 60000     # budget of environment steps
+    total_env_steps: int = 300000    # budget of environment steps
     n_steps: Optional[int] = None    # look-ahead; None: to the session's end, all bootstrap
     gamma: float = 0.99              # discount
     learning_rate: float = 3e-3      # Adam
@@ -95,7 +95,7 @@ class Hyperparameters:
     alpha: float = 0.6               # priority exponent of the sampler
     beta_start: float = 0.4          # importance-sampling exponent, annealed linearly to 1
     eta: float = 0.9                 # max/mean mix of session priorities (R2D2)
-    eval_every: int = 5000           # env steps between greedy evaluations (5 episodes)
+    eval_every: int = 2000           # env steps between greedy evaluations (5 episodes)
     solved: float = 475              # mean greedy return over 10 episodes that counts as solved
 
 
