@@ -5,11 +5,13 @@ Prints the versions of Python, AgentNet, Theano, numpy and Lasagne, Theano's
 linked by ``blas.ldflags``, and the copy bundled in numpy's wheel) with its
 version, kernel (``openblas_get_corename()``), thread count and file; and
 ``OPENBLAS_CORETYPE`` with who set it (the user, AgentNet's import hook, or
-nobody), ``OPENBLAS_NUM_THREADS`` and ``OMP_NUM_THREADS``. For example::
+nobody), ``OPENBLAS_NUM_THREADS`` (and whether AgentNet set it), ``OMP_NUM_THREADS``
+and whether convolutions run in parallel over the batch
+(:mod:`agentnet_compat.threads`). For example::
 
     AgentNet 0.10.6 | Python 3.10.12 | Theano 1.0.5 | numpy 1.23.5 | Lasagne 0.1 | ...
-    BLAS: Theano's OpenBLAS 0.3.21, kernel SkylakeX, threads 2 (/usr/lib/...); ...
-    OPENBLAS_CORETYPE=SkylakeX (set by agentnet) | OPENBLAS_NUM_THREADS unset | ...
+    BLAS: Theano's OpenBLAS 0.3.21, kernel SkylakeX, threads 1 (/usr/lib/...); ...
+    OPENBLAS_CORETYPE=SkylakeX (set by agentnet) | OPENBLAS_NUM_THREADS=1 (set by agentnet) | ...
 
 Theano's OpenBLAS is loaded here if no compiled function has loaded it yet,
 which is what Theano itself would do, so the kernel shown is the one Theano
@@ -22,6 +24,7 @@ import re
 import sys
 
 from agentnet_compat import blas as openblas_setup
+from agentnet_compat import threads
 
 __all__ = ["blas_libraries", "describe", "main"]
 
@@ -133,7 +136,12 @@ def _threads_line():
     origin = openblas_setup.openblas_coretype_origin()
     if origin != "unset":
         coretype += " (set by %s)" % origin
-    return " | ".join([coretype, _variable("OPENBLAS_NUM_THREADS"), _variable("OMP_NUM_THREADS")])
+    blas_threads = _variable("OPENBLAS_NUM_THREADS")
+    if threads.parallel_convolutions_enabled():
+        blas_threads += " (set by agentnet)"
+    convolutions = ("convolutions parallel over the batch"
+                    if threads.parallel_convolutions_enabled() else "convolutions serial")
+    return " | ".join([coretype, blas_threads, _variable("OMP_NUM_THREADS"), convolutions])
 
 
 def describe():

@@ -7,13 +7,17 @@ costs about half a millisecond, so it is imported only when Theano is); the
 finder and loaders follow the import protocol by duck typing.
 
 :func:`install` registers one :data:`sys.meta_path` finder that answers for
-three module names only:
+four module names only:
 
 ``theano.configparser``
     Once Theano has read its flags: :func:`agentnet_compat.blas.configure_blas`
-    (a default ``blas.ldflags``, and the OpenBLAS kernel), after
-    :func:`agentnet_compat.quiet.install` (filters for the warnings Theano and
-    Lasagne raise about their own internals).
+    (a default ``blas.ldflags``, and the OpenBLAS kernel) and
+    :func:`agentnet_compat.threads.configure_threads` (one OpenBLAS thread when
+    convolutions run in parallel), after :func:`agentnet_compat.quiet.install`
+    (filters for the warnings Theano and Lasagne raise about their own internals).
+``theano.tensor.nnet.opt``
+    Once Theano's convolution optimizations are registered:
+    :func:`agentnet_compat.threads.register_parallel_convolutions`.
 
 ``theano.tensor.signal.downsample``
     Removed in Theano 0.9 but imported by Lasagne 0.1's pooling layers. When no
@@ -33,12 +37,19 @@ __all__ = ["install", "CompatFinder"]
 _DOWNSAMPLE = "theano.tensor.signal.downsample"
 _CONFIGPARSER = "theano.configparser"
 _LASAGNE = "lasagne"
+_CONV_OPTIMIZATIONS = "theano.tensor.nnet.opt"
 
 
 def _on_theano_config(configparser):
-    from . import blas, quiet
+    from . import blas, quiet, threads
     quiet.install()
     blas.configure_blas(configparser)
+    threads.configure_threads(configparser)
+
+
+def _on_conv_optimizations(conv_optimizations):
+    from .threads import register_parallel_convolutions
+    register_parallel_convolutions()
 
 
 def _max_pool_2d(input, ds, ignore_border=None, st=None, padding=(0, 0),
@@ -87,9 +98,10 @@ def _downsample_spec():
 
 
 class CompatFinder(object):
-    """Meta-path finder for the three module names described above."""
+    """Meta-path finder for the four module names described above."""
 
     _callbacks = {_CONFIGPARSER: _on_theano_config,
+                  _CONV_OPTIMIZATIONS: _on_conv_optimizations,
                   _LASAGNE: _add_lasagne_backports}
 
     def find_spec(self, fullname, path, target=None):

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from agentnet_compat import blas as hook
+from agentnet_compat.threads import THREAD_VARIABLES
 
 AVX512_FLAGS = "fpu sse sse2 ssse3 sse4_1 sse4_2 avx fma avx2 avx512f avx512cd avx512bw " \
                "avx512dq avx512vl avx512_fp16"
@@ -244,12 +245,13 @@ def cache_home(tmp_path_factory):
 
 
 def fresh_environment(cache_home, theano_flags_extra="", **variables):
-    """This runner's environment without any kernel choice or user BLAS setting."""
+    """This runner's environment without any kernel choice, thread count or user BLAS setting."""
     theanorc = os.path.join(str(cache_home), "theanorc")
     open(theanorc, "w").close()
     flags = [f for f in os.environ.get("THEANO_FLAGS", "").split(",")
              if f and not f.startswith("blas.ldflags")] + [theano_flags_extra]
-    dropped = ("OPENBLAS_CORETYPE", "AGENTNET_SET_OPENBLAS_CORETYPE", "AGENTNET_NO_BLAS_TUNING")
+    dropped = ("OPENBLAS_CORETYPE", "AGENTNET_SET_OPENBLAS_CORETYPE", "AGENTNET_NO_BLAS_TUNING",
+               "AGENTNET_SET_THREADS", "AGENTNET_NO_THREAD_TUNING") + THREAD_VARIABLES
     environ = {k: v for k, v in os.environ.items() if k not in dropped}
     environ.update(THEANO_FLAGS=",".join(f for f in flags if f), THEANORC=theanorc,
                    XDG_CACHE_HOME=str(cache_home), **variables)

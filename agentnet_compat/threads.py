@@ -1,0 +1,127 @@
+"""How Theano's CPU work is spread over the cores: convolutions over the batch, BLAS on one thread.
+
+Theano 1.0.5 leaves its ``openmp`` flag off, so a convolution (``CorrMM``:
+im2col, then one gemm per example) runs on one core, while OpenBLAS starts a
+thread per core for every product and keeps them spinning between calls.
+On a 2-core machine that is the worst of both: a Nature-DQN training step
+(online and target network on 40 frames, Adam, float32, ``SkylakeX`` kernel)
+took 75 ms with OpenBLAS's two threads, 71 ms with one, and 58 ms with the
+convolutions parallel over the batch and OpenBLAS on one thread (93 ms when
+both run two threads: they fight over the cores).
+
+So, unless the user chose a thread count (``OMP_NUM_THREADS``,
+``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``, ``MKL_NUM_THREADS``), set
+Theano's ``openmp`` flag (in ``THEANO_FLAGS`` or ``.theanorc``) or opted out
+with ``AGENTNET_NO_THREAD_TUNING=1``, and the machine has more than one core:
+
+* :func:`configure_threads` (called by the start-up hook once Theano has read
+  its flags, before Theano loads OpenBLAS) sets ``OPENBLAS_NUM_THREADS=1``
+  and records that AgentNet did so in ``AGENTNET_SET_THREADS``;
+* :func:`register_parallel_convolutions` (called when Theano's convolution
+  optimizations are imported) adds a graph optimization that turns every
+  ``CorrMM``, ``CorrMM_gradWeights`` and ``CorrMM_gradInputs`` into its OpenMP
+  version: the examples of a batch are split over ``omp_get_max_threads()``
+  threads (every core), each running its own single-threaded gemm. Each
+  example's result is computed exactly as before, so outputs are unchanged;
+  the weight gradient sums the per-thread partial sums in a different order
+  (float rounding). Nothing else in the graph changes: Theano's global
+  ``openmp`` flag stays off, so elementwise kernels and their compile cache
+  are untouched.
+
+Child processes inherit both variables and therefore the same choice.
+"""
+import os
+
+__all__ = ["configure_threads", "thread_tuning_allowed", "register_parallel_convolutions",
+           "parallel_convolutions_enabled", "THREAD_VARIABLES"]
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+                    "MKL_NUM_THREADS")
+MARK = "AGENTNET_SET_THREADS"
+OPT_OUT = "AGENTNET_NO_THREAD_TUNING"
+_OPTIMIZATION = "agentnet_parallel_corrmm"
+# Right after "specialize_device" (48.6), where Theano lowers abstract convolutions to CorrMM.
+_POSITION = 48.65
+
+
+def thread_tuning_allowed(environ, theano_sets_openmp, n_cores):
+    """Whether AgentNet may choose the thread split for this process.
+
+    Parameters
+    ----------
+    environ : mapping of str to str
+        The process environment.
+    theano_sets_openmp : bool
+        Whether ``THEANO_FLAGS`` or ``.theanorc`` set Theano's ``openmp`` flag.
+    n_cores : int
+        Cores this process may run on.
+
+    Returns
+    -------
+    bool
+        True when the choice was inherited from an AgentNet parent process
+        (``AGENTNET_SET_THREADS=1``), or when nobody chose (no thread-count
+        variable, no ``openmp`` flag, no opt-out) and ``n_cores > 1``.
+    """
+    if environ.get(OPT_OUT, "") not in ("", "0"):
+        return False
+    if environ.get(MARK) == "1":
+        return True
+    user_chose = theano_sets_openmp or any(name in environ for name in THREAD_VARIABLES)
+    return n_cores > 1 and not user_chose
+
+
+def _theano_sets_openmp(configparser):
+    return ("openmp" in configparser.THEANO_FLAGS_DICT
+            or configparser.theano_cfg.has_option("global", "openmp"))
+
+
+def _available_cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def configure_threads(configparser):
+    """One OpenBLAS thread and parallel convolutions, when :func:`thread_tuning_allowed`.
+
+    Parameters
+    ----------
+    configparser : module
+        ``theano.configparser``, once it has read ``THEANO_FLAGS`` and ``.theanorc``.
+    """
+    if thread_tuning_allowed(os.environ, _theano_sets_openmp(configparser), _available_cores()):
+        os.environ["OPENBLAS_NUM_THREADS"] = os.environ[MARK] = "1"
+
+
+def parallel_convolutions_enabled():
+    """Whether this process runs its convolutions in parallel (AgentNet set the threads)."""
+    return os.environ.get(MARK) == "1" and os.environ.get(OPT_OUT, "") in ("", "0")
+
+
+def _parallel_version(node):
+    """The same CorrMM node with ``openmp=True``, or None if it already is or is not a CorrMM."""
+    from theano.tensor.nnet import corr
+    op = node.op
+    if not isinstance(op, corr.BaseCorrMM) or op.openmp:
+        return None
+    parallel = type(op)(border_mode=op.border_mode, subsample=op.subsample,
+                        filter_dilation=op.filter_dilation, num_groups=op.num_groups,
+                        unshared=op.unshared, openmp=True)
+    if isinstance(op, corr.CorrMM):
+        return parallel(*node.inputs)
+    first, second, height_width = node.inputs[0], node.inputs[1], node.inputs[2:]
+    return parallel(first, second, shape=height_width or None)
+
+
+def register_parallel_convolutions():
+    """Add the CorrMM -> OpenMP CorrMM graph optimization to Theano's (once, if enabled)."""
+    from theano import compile, gof
+    if not parallel_convolutions_enabled() or _OPTIMIZATION in compile.optdb:
+        return
+
+    @gof.local_optimizer(None)
+    def local_parallel_corrmm(node):
+        replacement = _parallel_version(node)
+        return False if replacement is None else [replacement]
+
+    compile.optdb.register(_OPTIMIZATION, gof.TopoOptimizer(local_parallel_corrmm), _POSITION,
+                           "fast_run", "fast_compile")

@@ -1,0 +1,124 @@
+"""Thread split: parallel CorrMM convolutions and one OpenBLAS thread, unless the user chose.
+
+The choice is made at interpreter start, so each case runs in a fresh
+interpreter with a controlled environment (the runner's THEANO_FLAGS, hence
+its compile directory, are kept).
+"""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from agentnet_compat.threads import THREAD_VARIABLES, thread_tuning_allowed
+
+# Compiles a small convolution net's output and weight gradient twice (as configured, and with
+# the parallel-convolution optimization excluded), and prints what the test needs as JSON.
+SCRIPT = """
+    import json, os
+    import numpy as np
+    import theano, theano.tensor as T
+    from theano.tensor.nnet import corr
+    from lasagne.layers import Conv2DLayer, InputLayer, get_output
+
+    rng = np.random.RandomState(0)
+    images = T.tensor4("images")
+    conv = Conv2DLayer(InputLayer((None, 3, 9, 9), images), 4, 3, stride=2, name="conv")
+    top = Conv2DLayer(conv, 2, 2, nonlinearity=None, name="top")
+    hidden, output = get_output([conv, top])
+    gradients = theano.grad((output ** 2).sum(), [conv.W, top.W])
+    outputs = [hidden, output] + gradients
+    serial = theano.compile.mode.get_default_mode().excluding("agentnet_parallel_corrmm")
+    compiled = theano.function([images], outputs)
+    reference = theano.function([images], outputs, mode=serial)
+    data = rng.rand(5, 3, 9, 9).astype(theano.config.floatX)
+    flags = [node.op.openmp for node in compiled.maker.fgraph.toposort()
+             if isinstance(node.op, corr.BaseCorrMM)]
+    print(json.dumps({
+        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "openmp": flags,
+        "serial_openmp": [node.op.openmp for node in reference.maker.fgraph.toposort()
+                          if isinstance(node.op, corr.BaseCorrMM)],
+        "data": data.tolist(), "weights": conv.W.get_value().tolist(),
+        "results": [r.tolist() for r in compiled(data)],
+        "reference": [r.tolist() for r in reference(data)]}))
+"""
+
+
+def run_script(**environment):
+    """SCRIPT in a fresh interpreter, thread variables removed, then ``environment`` added."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in THREAD_VARIABLES + ("AGENTNET_SET_THREADS", "AGENTNET_NO_THREAD_TUNING")}
+    env.update(environment)
+    completed = subprocess.run([sys.executable, "-c", textwrap.dedent(SCRIPT)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True, timeout=900)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def correlate_valid(images, kernels, stride):
+    """Slow numpy reference of Lasagne's Conv2DLayer pre-activation (filters flipped)."""
+    flipped = kernels[:, :, ::-1, ::-1]
+    size = kernels.shape[-1]
+    height = (images.shape[-1] - size) // stride + 1
+    out = np.zeros((images.shape[0], kernels.shape[0], height, height))
+    for i in range(height):
+        for j in range(height):
+            patch = images[:, :, i * stride:i * stride + size, j * stride:j * stride + size]
+            out[:, :, i, j] = np.einsum("bchw,fchw->bf", patch, flipped)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tuned():
+    return run_script()
+
+
+def test_nobody_chose_so_convolutions_run_in_parallel_and_openblas_on_one_thread(tuned):
+    assert tuned["openblas_threads"] == "1"
+    assert tuned["openmp"] and all(tuned["openmp"])  # forward, weight and input gradients
+    assert not any(tuned["serial_openmp"])
+
+
+def test_parallel_results_equal_the_serial_ones_and_a_numpy_convolution(tuned):
+    hidden, output, conv_grad, top_grad = (np.asarray(r) for r in tuned["results"])
+    reference = [np.asarray(r) for r in tuned["reference"]]
+    np.testing.assert_array_equal(hidden, reference[0])  # each example computed as before
+    np.testing.assert_array_equal(output, reference[1])
+    np.testing.assert_allclose(conv_grad, reference[2], rtol=1e-5, atol=1e-6)  # summation order
+    np.testing.assert_allclose(top_grad, reference[3], rtol=1e-5, atol=1e-6)
+    data, weights = np.asarray(tuned["data"]), np.asarray(tuned["weights"])
+    expected = np.maximum(correlate_valid(data, weights, stride=2), 0)  # the biases start at 0
+    np.testing.assert_allclose(hidden, expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("environment", [{"OMP_NUM_THREADS": "1"}, {"OPENBLAS_NUM_THREADS": "2"},
+                                         {"AGENTNET_NO_THREAD_TUNING": "1"}],
+                         ids=["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "opt-out"])
+def test_a_users_thread_setting_is_never_overridden(environment):
+    result = run_script(**environment)
+    assert result["openblas_threads"] == environment.get("OPENBLAS_NUM_THREADS")
+    assert not any(result["openmp"])
+
+
+def test_theanos_own_openmp_flag_is_the_users_choice():
+    result = run_script(THEANO_FLAGS=os.environ.get("THEANO_FLAGS", "") + ",openmp=False")
+    assert result["openblas_threads"] is None and not any(result["openmp"])
+
+
+@pytest.mark.parametrize("environ, theano_sets_openmp, n_cores, allowed", [
+    ({}, False, 2, True),
+    ({}, False, 1, False),
+    ({}, True, 4, False),
+    ({"MKL_NUM_THREADS": "4"}, False, 4, False),
+    ({"GOTO_NUM_THREADS": "1"}, False, 4, False),
+    ({"AGENTNET_SET_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}, False, 2, True),
+    ({"AGENTNET_SET_THREADS": "1", "AGENTNET_NO_THREAD_TUNING": "1"}, False, 2, False),
+    ({"AGENTNET_NO_THREAD_TUNING": "0"}, False, 2, True),
+])
+def test_tuning_is_allowed_only_when_nobody_chose(environ, theano_sets_openmp, n_cores, allowed):
+    assert thread_tuning_allowed(environ, theano_sets_openmp, n_cores) is allowed
