@@ -103,6 +103,8 @@ def run_script(doc, workers, report):
 def nature_dqn_agent(n_actions, epsilon):
     """Nature-DQN agent on uint8 4x84x84 stacks (scaled inside) with a target network.
 
+    The agent's policy is the online Q-values only: :func:`compile_dqn_step`
+    evaluates the target network on the ticks its reference reads.
     Returns ``(agent, qvalues, target)``.
     """
     import theano
@@ -117,8 +119,7 @@ def nature_dqn_agent(n_actions, epsilon):
         network = Conv2DLayer(network, filters, size, stride=stride)
     qvalues = DenseLayer(DenseLayer(network, 512), n_actions, nonlinearity=None)
     target = TargetNetwork(qvalues)
-    agent = Agent(frames, {}, [qvalues, target.output_layers],
-                  EpsilonGreedyResolver(qvalues, epsilon=epsilon))
+    agent = Agent(frames, {}, [qvalues], EpsilonGreedyResolver(qvalues, epsilon=epsilon))
     return agent, qvalues, target
 
 
@@ -133,12 +134,20 @@ def make_breakout():
     return make_atari("ALE/Breakout-v5")
 
 
-def compile_dqn_step(agent, qvalues, replay, n_ticks):
-    """One Adam step (lr 1e-4) of 3-step Q-learning on ``replay``; returns (step, compile s)."""
+def compile_dqn_step(agent, qvalues, target, replay, n_ticks):
+    """One Adam step (lr 1e-4) of 3-step Q-learning on ``replay``; returns (step, compile s).
+
+    The target network runs only on the ticks the 3-step reference reads
+    (:mod:`agentnet.learning.bootstrap`: 2 of 5 with ``n_ticks=5``).
+    """
     import lasagne
     import theano
     from agentnet.learning import qlearning
-    _, _, _, _, (q_seq, target_seq) = agent.get_sessions(replay, n_ticks, experience_replay=True)
+    from agentnet.learning.bootstrap import bootstrap_value_mask, get_output_on_ticks
+    _, observations, _, _, (q_seq,) = agent.get_sessions(replay, n_ticks, experience_replay=True)
+    target_seq = get_output_on_ticks(target.output_layers,
+                                     {agent.observation_layers[0]: observations},
+                                     bootstrap_value_mask(n_ticks, n_steps=3))
     loss = qlearning.get_elementwise_objective(q_seq, replay.actions[0], replay.rewards,
                                                replay.is_alive, qvalues_target=target_seq,
                                                n_steps=3).sum()

@@ -25,7 +25,7 @@ def build():
     agent, qvalues, target = nature_dqn_agent(4, epsilon=0.5)
     pool = EnvPool(agent, lambda: make_atari("ALE/Breakout-v5"), n_games=N_GAMES, seed=0)
     replay = pool.experience_replay.sample_session_batch(BATCH_SESSIONS, replace=True)
-    train, compile_seconds = compile_dqn_step(agent, qvalues, replay, SEQ_LENGTH)
+    train, compile_seconds = compile_dqn_step(agent, qvalues, target, replay, SEQ_LENGTH)
     return pool, train, target, compile_seconds
 
 

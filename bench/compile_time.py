@@ -83,11 +83,12 @@ def demo_react():
 def atari_train():
     import_s = timed_imports()
     from agentnet.environment import SessionPoolEnvironment
-    agent, qvalues, _ = nature_dqn_agent(ATARI_ACTIONS, epsilon=0.5)
+    agent, qvalues, target = nature_dqn_agent(ATARI_ACTIONS, epsilon=0.5)
     pool = SessionPoolEnvironment(observations=agent.observation_layers,
                                   actions=agent.action_layers, agent_memories=agent.agent_states)
     replay = pool.sample_session_batch(ATARI_SESSIONS, replace=True)
-    return dict(timed(compile_dqn_step, agent, qvalues, replay, ATARI_TICKS), import_s=import_s)
+    return dict(timed(compile_dqn_step, agent, qvalues, target, replay, ATARI_TICKS),
+                import_s=import_s)
 
 
 def atari_react():

@@ -38,7 +38,7 @@ def measure(n_workers, iterations):
     agent, qvalues, target = nature_dqn_agent(4, epsilon=0.5)
     pool = make_pool(agent, n_workers)
     replay = pool.experience_replay.sample_session_batch(BATCH_SESSIONS, replace=True)
-    train, compile_seconds = compile_dqn_step(agent, qvalues, replay, SEQ_LENGTH)
+    train, compile_seconds = compile_dqn_step(agent, qvalues, target, replay, SEQ_LENGTH)
     steps_per_update = N_GAMES * (SEQ_LENGTH - 1)
     learning = waiting = 0.0
     for iteration in range(iterations + 3):  # 3 warm-up updates (workers compiling, first pushes)

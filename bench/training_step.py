@@ -8,14 +8,17 @@ update). The forward pass alone is the same replay compiled without the loss
 gradient. Printed: milliseconds per call of each, their ratio, and the cold and
 cached compile time of the training step.
 
-The Atari step is the Nature-DQN one: the online and the target network
-(three convolutions, 512 hidden units, 4 actions) on 8 replayed sessions x 5
-ticks = 40 uint8 4x84x84 frame stacks, 3-step Q-learning against the target,
+The Atari step is the Nature-DQN one: the online network (three
+convolutions, 512 hidden units, 4 actions) on 8 replayed sessions x 5 ticks =
+40 uint8 4x84x84 frame stacks and the target network on the 16 its 3-step
+reference reads, 3-step Q-learning against the target,
 one Adam update, in float32. It is timed (wall time, and processor time of all
 threads per step) in the shared compile cache with the OpenBLAS kernel
 AgentNet selects and, when AgentNet selected one, again with
-``AGENTNET_NO_BLAS_TUNING=1`` (OpenBLAS's own choice); the first loss shows
-both compute the same.
+``AGENTNET_NO_BLAS_TUNING=1`` (OpenBLAS's own choice), and with
+``AGENTNET_NO_THREAD_TUNING=1`` (serial convolutions, OpenBLAS's own thread
+count; see :mod:`agentnet_compat.threads`); the first loss shows they compute
+the same.
 
 Usage: ``make bench`` or ``.venv/bin/python bench/training_step.py``.
 """
@@ -74,14 +77,14 @@ def build_atari_step():
     """Compiled Nature-DQN training step on a pool of random frames; returns (step, seconds)."""
     from agentnet.environment import SessionPoolEnvironment
     np.random.seed(0)
-    agent, qvalues, _ = nature_dqn_agent(ATARI_ACTIONS, epsilon=0.1)
+    agent, qvalues, target = nature_dqn_agent(ATARI_ACTIONS, epsilon=0.1)
     pool = SessionPoolEnvironment(observations=agent.observation_layers[0], actions=1,
                                   agent_memories=[])
     shape = (ATARI_SESSIONS, ATARI_TICKS)
     pool.load_sessions([np.random.randint(0, 256, shape + (4, 84, 84)).astype("uint8")],
                        [np.random.randint(0, ATARI_ACTIONS, shape).astype("int32")],
                        np.random.randn(*shape).astype("float32"), np.ones(shape, dtype="uint8"))
-    return compile_dqn_step(agent, qvalues, pool, ATARI_TICKS)
+    return compile_dqn_step(agent, qvalues, target, pool, ATARI_TICKS)
 
 
 def theano_blas_kernel():
@@ -108,11 +111,14 @@ def measure_atari():
 
 
 def report_atari():
-    runs = [("as configured", run_worker(__file__, "atari"))]
+    runs = [("as configured", run_worker(__file__, "atari")),
+            ("AGENTNET_NO_THREAD_TUNING=1",
+             run_worker(__file__, "atari", environment={"AGENTNET_NO_THREAD_TUNING": "1"}))]
     if runs[0][1]["origin"] == "agentnet":
         runs.append(("AGENTNET_NO_BLAS_TUNING=1",
                      run_worker(__file__, "atari", environment={"AGENTNET_NO_BLAS_TUNING": "1"})))
-    print_table("Nature-DQN training step, online + target net on %d uint8 frame stacks, Adam "
+    print_table("Nature-DQN training step, online net on %d uint8 frame stacks + target net where "
+                "read, Adam "
                 "(ms per call; compile in s, shared cache)" % (ATARI_SESSIONS * ATARI_TICKS),
                 ["BLAS setting", "OpenBLAS kernel", "train step", "CPU time", "first loss",
                  "compile"],
