@@ -58,17 +58,20 @@ def build_networks(n_actions, window=4, conv_filters=(32, 64, 64), dense=512, se
     Returns
     -------
     dict
-        ``agent`` (policy: Q-values and the target network's Q-values),
-        ``qvalues``, ``target`` (a :class:`TargetNetwork` above the scaled
-        window), ``epsilon`` (the resolver's shared exploration rate).
+        ``agent`` (policy: the Q-values), ``qvalues``, ``target`` (a
+        :class:`TargetNetwork` above the scaled window; the notebook evaluates
+        it only on the ticks its reference reads), ``window`` (the
+        :class:`WindowAugmentation`, the memory to feed the target network
+        with), ``epsilon`` (the resolver's shared exploration rate).
     """
     frame, window_layer, prev_window, scaled = _scaled_window(window)
     qvalues = _q_network(scaled, conv_filters, dense, n_actions)
     target = TargetNetwork(qvalues, bottom_layers=scaled, name="target.")
     epsilon_var = theano.shared(np.float32(epsilon), name="epsilon")
     action = EpsilonGreedyResolver(qvalues, epsilon=epsilon_var, seed=seed, name="action")
-    agent = Agent(frame, {window_layer: prev_window}, [qvalues, target.output_layers], action)
-    return {"agent": agent, "qvalues": qvalues, "target": target, "epsilon": epsilon_var}
+    agent = Agent(frame, {window_layer: prev_window}, [qvalues], action)
+    return {"agent": agent, "qvalues": qvalues, "target": target, "window": window_layer,
+            "epsilon": epsilon_var}
 
 
 def build_agent(n_actions, window=4, conv_filters=(32, 64, 64), dense=512, seed=0, epsilon=1.0,
