@@ -28,12 +28,16 @@ with ``AGENTNET_NO_THREAD_TUNING=1``, and the machine has more than one core:
   ``openmp`` flag stays off, so elementwise kernels and their compile cache
   are untouched.
 
-Child processes inherit both variables and therefore the same choice.
+Child processes inherit both variables and therefore the same choice; game
+workers (:class:`~agentnet.experiments.openai_gym.process_pool.ProcessEnvPool`,
+:class:`~agentnet.distributed.RayEnvPool`) get one OpenMP thread each
+(:func:`game_worker_environment`): they act on small batches while the learner
+uses every core.
 """
 import os
 
 __all__ = ["configure_threads", "thread_tuning_allowed", "register_parallel_convolutions",
-           "parallel_convolutions_enabled", "THREAD_VARIABLES"]
+           "parallel_convolutions_enabled", "game_worker_environment", "THREAD_VARIABLES"]
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
                     "MKL_NUM_THREADS")
@@ -95,6 +99,25 @@ def configure_threads(configparser):
 def parallel_convolutions_enabled():
     """Whether this process runs its convolutions in parallel (AgentNet set the threads)."""
     return os.environ.get(MARK) == "1" and os.environ.get(OPT_OUT, "") in ("", "0")
+
+
+def game_worker_environment(environ=None):
+    """Variables for a game-worker process this one starts: ``{"OMP_NUM_THREADS": "1"}`` when
+    AgentNet chose the thread split here and the user set no OpenMP thread count, else ``{}``.
+
+    Parameters
+    ----------
+    environ : mapping of str to str or None
+        This process's environment (None: ``os.environ``).
+
+    Returns
+    -------
+    dict {str: str}
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get(MARK) == "1" and "OMP_NUM_THREADS" not in environ:
+        return {"OMP_NUM_THREADS": "1"}
+    return {}
 
 
 def _parallel_version(node):

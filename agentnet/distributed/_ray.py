@@ -3,6 +3,8 @@ import os
 
 import theano
 
+from agentnet_compat.threads import game_worker_environment
+
 __all__ = ["require_ray", "start_ray", "stop_ray", "theano_env_vars"]
 
 
@@ -47,7 +49,8 @@ def stop_ray():
 
 
 def theano_env_vars():
-    """Environment of the worker actors: this process's Theano compile cache, floatX and BLAS.
+    """Environment of the worker actors: this process's Theano compile cache, floatX and BLAS
+    (one OpenMP thread per actor when AgentNet chose the threads here).
 
     Workers on this machine then share the learner's compile directory (the
     first compile is paid once per machine); on other machines the same path
@@ -60,4 +63,5 @@ def theano_env_vars():
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         if name in os.environ:
             env_vars[name] = os.environ[name]
+    env_vars.update(game_worker_environment())
     return env_vars

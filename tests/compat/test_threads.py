@@ -13,7 +13,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from agentnet_compat.threads import THREAD_VARIABLES, thread_tuning_allowed
+from agentnet_compat.threads import (THREAD_VARIABLES, game_worker_environment,
+                                    thread_tuning_allowed)
 
 # Compiles a small convolution net's output and weight gradient twice (as configured, and with
 # the parallel-convolution optimization excluded), and prints what the test needs as JSON.
@@ -122,3 +123,12 @@ def test_theanos_own_openmp_flag_is_the_users_choice():
 ])
 def test_tuning_is_allowed_only_when_nobody_chose(environ, theano_sets_openmp, n_cores, allowed):
     assert thread_tuning_allowed(environ, theano_sets_openmp, n_cores) is allowed
+
+
+@pytest.mark.parametrize("environ, expected", [
+    ({"AGENTNET_SET_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}, {"OMP_NUM_THREADS": "1"}),
+    ({"AGENTNET_SET_THREADS": "1", "OMP_NUM_THREADS": "2"}, {}),
+    ({"OPENBLAS_NUM_THREADS": "4"}, {}),
+])
+def test_game_workers_get_one_openmp_thread_only_when_agentnet_chose(environ, expected):
+    assert game_worker_environment(environ) == expected

@@ -26,6 +26,7 @@ kind    direction           body
 """
 import multiprocessing
 import multiprocessing.connection
+import os
 import queue
 import select
 import signal
@@ -35,6 +36,8 @@ import threading
 import time
 import traceback
 import weakref
+
+from agentnet_compat.threads import game_worker_environment
 
 from .game_worker import GameWorker, check_builder_kwargs, reference_of
 from ._sessions import sessions_from_bytes
@@ -90,6 +93,7 @@ def _serve(connection, worker_index, spec):
     the learner as traceback text and the process exits with code 1.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(game_worker_environment())  # before the agent's functions load OpenMP
     inbox = queue.Queue()
     threading.Thread(target=_read_messages, args=(connection, inbox), daemon=True).start()
     try:
