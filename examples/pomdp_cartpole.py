@@ -123,7 +123,7 @@ def build_body(hp, features):
     return memory, OrderedDict([(memory, prev_memory)])
 
 
-def build_target(qvalues, body, memories):
+def build_target(observation, qvalues, body, memories):
     """A target network; a recurrent one gets its own memory, stored and replayed like the agent's.
 
     Returns ``(target, target_qvalues, memories)`` with the target's memory added.
@@ -133,8 +133,9 @@ def build_target(qvalues, body, memories):
         return target, target.output_layers, memories
     (memory, prev_memory), = memories.items()
     prev_target = InputLayer(prev_memory.shape, name="target.prev_memory")
-    target = TargetNetwork([qvalues, body], bottom_layers={prev_memory: prev_target},
-                           name="target.")
+    # Both inputs named: the observation shared, the previous memory replaced by the target's own.
+    target = TargetNetwork([qvalues, body], share_inputs=False, name="target.",
+                           bottom_layers={observation: observation, prev_memory: prev_target})
     target_qvalues, target_memory = target.output_layers
     return target, target_qvalues, OrderedDict([(memory, prev_memory),
                                                 (target_memory, prev_target)])
@@ -150,7 +151,7 @@ def build_agent(hp):
     features = DenseLayer(observation, hp.hidden, name="hidden1")
     body, memories = build_body(hp, features)
     qvalues = DenseLayer(body, 2, nonlinearity=None, name="qvalues")
-    target, target_qvalues, memories = build_target(qvalues, body, memories)
+    target, target_qvalues, memories = build_target(observation, qvalues, body, memories)
     epsilon = theano.shared(np.float32(hp.epsilon_start), name="epsilon")
     action = EpsilonGreedyResolver(qvalues, epsilon=epsilon, seed=hp.seed, name="action")
     agent = Agent(observation, memories, [qvalues, target_qvalues], action)
