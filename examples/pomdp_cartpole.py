@@ -87,7 +87,7 @@ class Hyperparameters:
     gamma: float = 0.99              # discount
     learning_rate: float = 3e-3      # Adam
     max_grad_norm: float = 10.       # total gradient norm clip
-    target_every: int = 50           # training steps between hard copies into the target network
+    target_every: int = 200          # training steps between hard copies into the target network
     epsilon_start: float = 1.0       # exploration, decayed linearly...
     epsilon_end: float = 0.02        # ...to this value...
     epsilon_steps: int = 20000       # ...over this many env steps
