@@ -134,11 +134,12 @@ def make_breakout():
     return make_atari("ALE/Breakout-v5")
 
 
-def compile_dqn_step(agent, qvalues, target, replay, n_ticks):
-    """One Adam step (lr 1e-4) of 3-step Q-learning on ``replay``; returns (step, compile s).
+def compile_dqn_step(agent, qvalues, target, replay, n_ticks, n_steps=3):
+    """One Adam step (lr 1e-4) of n-step Q-learning on ``replay``; returns (step, compile s).
 
-    The target network runs only on the ticks the 3-step reference reads
-    (:mod:`agentnet.learning.bootstrap`: 2 of 5 with ``n_ticks=5``).
+    The target network runs only on the ticks the reference reads
+    (:mod:`agentnet.learning.bootstrap`: 2 of 5 with ``n_ticks=5, n_steps=3``,
+    the last one with ``n_steps=None``).
     """
     import lasagne
     import theano
@@ -147,10 +148,10 @@ def compile_dqn_step(agent, qvalues, target, replay, n_ticks):
     _, observations, _, _, (q_seq,) = agent.get_sessions(replay, n_ticks, experience_replay=True)
     target_seq = get_output_on_ticks(target.output_layers,
                                      {agent.observation_layers[0]: observations},
-                                     bootstrap_value_mask(n_ticks, n_steps=3))
+                                     bootstrap_value_mask(n_ticks, n_steps))
     loss = qlearning.get_elementwise_objective(q_seq, replay.actions[0], replay.rewards,
                                                replay.is_alive, qvalues_target=target_seq,
-                                               n_steps=3).sum()
+                                               n_steps=n_steps).sum()
     params = lasagne.layers.get_all_params(qvalues, trainable=True)
     started = time.perf_counter()
     step = theano.function([], loss, updates=lasagne.updates.adam(loss, params, 1e-4))

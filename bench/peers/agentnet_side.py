@@ -21,14 +21,14 @@ from _common import emit  # noqa: E402
 
 NOTEBOOK = os.path.join(os.path.dirname(BENCH), "examples",
                         "Playing Atari with Deep Reinforcement Learning.ipynb")
-ATARI_WARMUP_ITERATIONS = 3   # pool updates (32 env steps each, with learning) before the window
+ATARI_WARMUP_ITERATIONS = 2   # pool updates (64 env steps each, with learning) before the window
 
 
 def atari(args):
     """Env steps per second of bench/atari_dqn_loop.py's loop with learning.
 
-    Its ``rate`` plays ``ITERATIONS`` pool updates of 8 games x 4 new ticks,
-    each followed by 8 Adam steps on batches of 32 transitions (one per 4 env
+    Its ``rate`` plays ``ITERATIONS`` pool updates of 8 games x 8 new ticks,
+    each followed by 16 Adam steps on batches of 32 transitions (one per 4 env
     steps); a short warm-up with learning runs first, outside the window.
     """
     import atari_dqn_loop as loop

@@ -47,7 +47,7 @@ SEEDS = [0] if QUICK else [0, 1, 2, 3, 4]
 CARTPOLE_BUDGET = 10000 if QUICK else 50000
 WARMUP_ENV_STEPS = 720        # the warm-up run only has to compile and reach the end
 ATARI_SB3_WINDOW = 200 if QUICK else 2000                # env steps
-ATARI_AGENTNET_ITERATIONS = 6 if QUICK else 60           # x 32 env steps
+ATARI_AGENTNET_ITERATIONS = 3 if QUICK else 30           # x 64 env steps
 SB3_THREADS = "2"
 
 
