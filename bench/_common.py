@@ -137,17 +137,20 @@ def make_breakout():
 def compile_dqn_step(agent, qvalues, target, replay, n_ticks, n_steps=3):
     """One Adam step (lr 1e-4) of n-step Q-learning on ``replay``; returns (step, compile s).
 
-    The target network runs only on the ticks the reference reads
-    (:mod:`agentnet.learning.bootstrap`: 2 of 5 with ``n_ticks=5, n_steps=3``,
-    the last one with ``n_steps=None``).
+    Each network runs only where the loss needs it (:mod:`agentnet.learning.bootstrap`):
+    the online one on the ticks with a loss (all but the last), the target one on
+    the ticks the reference reads (2 of 5 with ``n_ticks=5, n_steps=3``, the
+    last one with ``n_steps=None``).
     """
     import lasagne
     import theano
     from agentnet.learning import qlearning
-    from agentnet.learning.bootstrap import bootstrap_value_mask, get_output_on_ticks
-    _, observations, _, _, (q_seq,) = agent.get_sessions(replay, n_ticks, experience_replay=True)
-    target_seq = get_output_on_ticks(target.output_layers,
-                                     {agent.observation_layers[0]: observations},
+    from agentnet.learning.bootstrap import (bootstrap_value_mask, get_output_on_ticks,
+                                             loss_tick_mask)
+    _, observations, _, _, _ = agent.get_sessions(replay, n_ticks, experience_replay=True)
+    frames = {agent.observation_layers[0]: observations}
+    q_seq = get_output_on_ticks(qvalues, frames, loss_tick_mask(n_ticks))
+    target_seq = get_output_on_ticks(target.output_layers, frames,
                                      bootstrap_value_mask(n_ticks, n_steps))
     loss = qlearning.get_elementwise_objective(q_seq, replay.actions[0], replay.rewards,
                                                replay.is_alive, qvalues_target=target_seq,

@@ -23,7 +23,7 @@ from ..utils._validation import require_int, require_layer
 from ._arguments import require_mask
 from .generic import _bootstrap_ticks
 
-__all__ = ["bootstrap_value_mask", "get_output_on_ticks"]
+__all__ = ["bootstrap_value_mask", "loss_tick_mask", "get_output_on_ticks"]
 
 
 def _shift_right(indicator):
@@ -73,6 +73,35 @@ def bootstrap_value_mask(n_ticks, n_steps=None, crop_last=True, is_truncated=Non
         require_mask(is_truncated, "is_truncated")
         read = T.or_(read, _shift_right(T.neq(is_truncated, 0)))
     return T.cast(read, "int8")
+
+
+def loss_tick_mask(n_ticks, crop_last=True):
+    r"""Indicator ``[1, tick]`` of the ticks whose loss an objective can make nonzero.
+
+    With ``crop_last`` the objectives set the last tick's reference to its own
+    prediction, so its loss is 0 whatever the network says there:
+    :math:`l_t = [t < T - 1]`. When the reference reads a separate target
+    network (``qvalues_target`` or ``state_values_target``), the online
+    network is then needed on the other ticks only, e.g.
+    ``get_output_on_ticks(qvalues, inputs, loss_tick_mask(T))``. Without a
+    target network the online values are the bootstrap values too: evaluate
+    them on every tick.
+
+    Parameters
+    ----------
+    n_ticks : int or scalar tensor
+        :math:`T`, the session length.
+    crop_last : bool
+        As given to the objective.
+
+    Returns
+    -------
+    tensor [1, tick] of int8, broadcastable on its first axis
+        :math:`l_t` (all ones without ``crop_last``).
+    """
+    ticks = T.arange(n_ticks)
+    learned = T.lt(ticks, n_ticks - 1) if crop_last else T.ones_like(ticks)
+    return T.cast(learned, "int8")[None, :]
 
 
 def _flat_ticks(tensor):

@@ -2,6 +2,7 @@
 and a Q-learning loss that stays the same."""
 from contextlib import nullcontext
 
+import lasagne
 import numpy as np
 import pytest
 import theano
@@ -9,7 +10,7 @@ import theano.tensor as T
 from lasagne.layers import DenseLayer, InputLayer, get_output
 
 from agentnet.learning import qlearning
-from agentnet.learning.bootstrap import bootstrap_value_mask, get_output_on_ticks
+from agentnet.learning.bootstrap import bootstrap_value_mask, get_output_on_ticks, loss_tick_mask
 from agentnet.learning.generic import UnbootstrappedTicksWarning
 from tests.numpy_reference import n_step_reference
 
@@ -141,3 +142,43 @@ def test_inputs_must_be_a_dict_of_layers():
         get_output_on_ticks(layer, [T.tensor3()], T.bmatrix())
     with pytest.raises(TypeError, match="inputs"):
         get_output_on_ticks(layer, {"x": T.tensor3()}, T.bmatrix())
+
+
+def test_the_loss_tick_mask_leaves_out_only_the_cropped_last_tick():
+    np.testing.assert_array_equal(theano.function([], loss_tick_mask(4))(), [[1, 1, 1, 0]])
+    np.testing.assert_array_equal(theano.function([], loss_tick_mask(3, crop_last=False))(),
+                                  [[1, 1, 1]])
+
+
+@pytest.mark.numerics
+@pytest.mark.parametrize("n_steps", [None, 1, 2], ids=["to-end", "n1", "n2"])
+def test_online_and_target_networks_only_where_needed_give_the_same_loss_and_gradient(
+        rng, n_steps):
+    observations = InputLayer((None, 3), name="obs")
+    online = DenseLayer(DenseLayer(observations, 5, nonlinearity=T.tanh), 4, nonlinearity=None)
+    target = DenseLayer(observations, 4, nonlinearity=None, name="target")
+    per_tick, actions, rewards = T.tensor3("per_tick"), T.imatrix("a"), T.matrix("r")
+    inputs = {observations: per_tick}
+
+    def everywhere(layer):
+        return get_output(layer, per_tick.reshape((-1, 3))).reshape((N_SESSIONS, N_TICKS, 4))
+
+    def loss(qvalues, target_qvalues):
+        return qlearning.get_elementwise_objective(
+            qvalues, actions, rewards, qvalues_target=target_qvalues, n_steps=n_steps,
+            gamma_or_gammas=0.9).sum()
+    params = lasagne.layers.get_all_params(online, trainable=True)
+    full = loss(everywhere(online), everywhere(target))
+    sparse = loss(get_output_on_ticks(online, inputs, loss_tick_mask(N_TICKS)),
+                  get_output_on_ticks(target, inputs, bootstrap_value_mask(N_TICKS, n_steps)))
+    compiled = theano.function([per_tick, actions, rewards],
+                               [full, sparse] + theano.grad(full, params)
+                               + theano.grad(sparse, params))
+    results = compiled(rng.randn(N_SESSIONS, N_TICKS, 3).astype(floatX),
+                       rng.randint(0, 4, (N_SESSIONS, N_TICKS)).astype("int32"),
+                       rng.randn(N_SESSIONS, N_TICKS).astype(floatX))
+    (with_full, with_sparse), gradients = results[:2], results[2:]
+    assert with_full > 0
+    np.testing.assert_allclose(with_sparse, with_full, rtol=1e-5)
+    for from_full, from_sparse in zip(gradients[:len(params)], gradients[len(params):]):
+        np.testing.assert_allclose(from_sparse, from_full, rtol=1e-4, atol=1e-6)
