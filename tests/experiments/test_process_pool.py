@@ -1,4 +1,5 @@
 """ProcessEnvPool: games in worker processes with EnvPool's timeline; weights as bytes; faults."""
+import gc
 import os
 import signal
 import subprocess
@@ -119,10 +120,17 @@ def ctrl_c_raises():
 
     A shell that starts a job in the background (``make test &``, some CI
     runners) has it ignore SIGINT, and Python then installs no handler.
+    Automatic garbage collection is off meanwhile: a collection runs Python
+    callbacks (hypothesis registers one), and a KeyboardInterrupt raised
+    inside one of them is lost to the test (pytest reports it as unraisable).
     """
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.usefixtures("ctrl_c_raises")
