@@ -136,11 +136,9 @@ def _threads_line():
     origin = openblas_setup.openblas_coretype_origin()
     if origin != "unset":
         coretype += " (set by %s)" % origin
-    blas_threads = _variable("OPENBLAS_NUM_THREADS")
-    if threads.parallel_convolutions_enabled():
-        blas_threads += " (set by agentnet)"
-    convolutions = ("convolutions parallel over the batch"
-                    if threads.parallel_convolutions_enabled() else "convolutions serial")
+    parallel = threads.parallel_convolutions_enabled()
+    blas_threads = _variable("OPENBLAS_NUM_THREADS") + (" (set by agentnet)" if parallel else "")
+    convolutions = "convolutions %s" % ("parallel over the batch" if parallel else "serial")
     return " | ".join([coretype, blas_threads, _variable("OMP_NUM_THREADS"), convolutions])
 
 
