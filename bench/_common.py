@@ -9,9 +9,9 @@ import time
 
 import numpy as np
 
-__all__ = ["nature_dqn_agent", "breakout_agent", "make_breakout", "compile_dqn_step",
-           "time_per_call", "compile_timings", "print_table", "emit", "warmup_dot", "run_script",
-           "run_worker", "print_stack_info"]
+__all__ = ["notebook_namespace", "nature_dqn_agent", "breakout_agent", "make_breakout",
+           "compile_dqn_step", "time_per_call", "compile_timings", "print_table", "emit",
+           "warmup_dot", "run_script", "run_worker", "print_stack_info"]
 
 
 def time_per_call(function, args, repeats=2000, rounds=5):
@@ -98,6 +98,40 @@ def run_script(doc, workers, report):
         emit(workers[worker]())
     else:
         report()
+
+
+ATARI_NOTEBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "examples", "Playing Atari with Deep Reinforcement Learning.ipynb")
+
+
+def notebook_code_cells(path):
+    """Sources of the code cells of the notebook at ``path``, magics dropped."""
+    with open(path) as handle:
+        cells = json.load(handle)["cells"]
+    return ["\n".join(line for line in "".join(cell["source"]).splitlines()
+                      if not line.lstrip().startswith(("%", "!")))
+            for cell in cells if cell["cell_type"] == "code"]
+
+
+def notebook_namespace(until, path=ATARI_NOTEBOOK, cell_seconds=None):
+    """Run a notebook's code cells in order until the name ``until`` is defined.
+
+    Its directory goes on ``sys.path`` first, as a kernel started there has it
+    (the Atari notebook imports ``atari_dqn_agent`` from ``examples/``). With a
+    list as ``cell_seconds``, the wall time of each cell run is appended to it.
+    Returns the namespace (a dict of the names the cells defined).
+    """
+    if os.path.dirname(path) not in sys.path:
+        sys.path.insert(0, os.path.dirname(path))
+    namespace = {"__name__": "notebook"}
+    for source in notebook_code_cells(path):
+        started = time.perf_counter()
+        exec(compile(source, path, "exec"), namespace)
+        if cell_seconds is not None:
+            cell_seconds.append(time.perf_counter() - started)
+        if until in namespace:
+            return namespace
+    raise ValueError("`until` must be a name the notebook defines, got %r" % (until,))
 
 
 def nature_dqn_agent(n_actions, epsilon):

@@ -2,7 +2,7 @@
 
 Runs in the project's .venv with the library's defaults (Theano flags from the
 environment) and prints one ``RESULT {json}`` line for :mod:`run` to read.
-It reuses the project's own benchmarks: the Atari loop of
+It reuses the project's own benchmarks: the Atari notebook's loop of
 ``bench/atari_dqn_loop.py``, the react latency of ``bench/react_latency.py``,
 and, for replay memory, the Atari notebook's own agent and pool. Usage::
 
@@ -11,37 +11,30 @@ and, for replay memory, the Atari notebook's own agent and pool. Usage::
     python agentnet_side.py replay
 """
 import argparse
-import json
 import os
 import sys
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
-from _common import emit  # noqa: E402
+from _common import emit, notebook_namespace  # noqa: E402
 
-NOTEBOOK = os.path.join(os.path.dirname(BENCH), "examples",
-                        "Playing Atari with Deep Reinforcement Learning.ipynb")
 ATARI_WARMUP_ITERATIONS = 2   # pool updates (64 env steps each, with learning) before the window
 
 
 def atari(args):
-    """Env steps per second of bench/atari_dqn_loop.py's loop with learning.
+    """Env steps per second of the Atari notebook's loop with learning (bench/atari_dqn_loop.py).
 
-    Its ``rate`` plays ``ITERATIONS`` pool updates of 8 games x 8 new ticks,
-    each followed by 16 Adam steps on batches of 32 transitions (one per 4 env
+    The notebook's own cells build it as they run by default: one game worker
+    process plays while this process learns, 16 Adam steps on batches of 32
+    transitions per pool update of 8 games x 8 new ticks (one per 4 env
     steps); a short warm-up with learning runs first, outside the window.
     """
     import atari_dqn_loop as loop
-    pool, train, target, compile_seconds = loop.build()
-
-    def learn():
-        train()
-        target.load_weights(0.01)
-    loop.ITERATIONS = ATARI_WARMUP_ITERATIONS
-    loop.rate(pool, learn)
-    loop.ITERATIONS = args.iterations
-    return {"steps_per_s": loop.rate(pool, learn), "compile_s": compile_seconds,
-            "window": args.iterations * loop.N_GAMES * (loop.SEQ_LENGTH - 1)}
+    parts = loop.build(workers=None)
+    loop.rate(parts, ATARI_WARMUP_ITERATIONS)
+    measured = loop.rate(parts, args.iterations)
+    return {"steps_per_s": measured["steps_per_s"], "compile_s": parts["compile_s"],
+            "workers": parts["workers"], "window": measured["env_steps"]}
 
 
 def react(args):
@@ -52,30 +45,6 @@ def react(args):
     result = react_latency.measure(args.net)
     return {"net": args.net, "react_us": result["greedy_us"],
             "forward_us": result["forward_us"]}
-
-
-def notebook_code_cells(path):
-    """Sources of the code cells of the notebook at ``path``, magics dropped."""
-    with open(path) as handle:
-        cells = json.load(handle)["cells"]
-    return ["\n".join(line for line in "".join(cell["source"]).splitlines()
-                      if not line.lstrip().startswith(("%", "!")))
-            for cell in cells if cell["cell_type"] == "code"]
-
-
-def notebook_namespace(until):
-    """Run the Atari notebook's code cells in order until the name ``until`` is defined.
-
-    Its directory goes on ``sys.path`` first, as a kernel started there has it: the notebook
-    imports its agent module (``atari_dqn_agent``) from ``examples/``.
-    """
-    sys.path.insert(0, os.path.dirname(NOTEBOOK))
-    namespace = {"__name__": "atari_notebook"}
-    for source in notebook_code_cells(NOTEBOOK):
-        exec(compile(source, NOTEBOOK, "exec"), namespace)
-        if until in namespace:
-            return namespace
-    raise ValueError("`until` must be a name the notebook defines, got %r" % (until,))
 
 
 def replay(args):

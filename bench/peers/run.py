@@ -290,9 +290,10 @@ def detail_lines(rest):
     (atari_ours, atari_theirs), (replay_ours, replay_theirs) = rest["atari"], rest["replay"]
     lines = []
     if atari_ours:
-        lines.append("AgentNet Atari loop: %d env steps timed after a warm-up with learning; "
-                     "training step compiled in %.1f s" % (atari_ours["window"],
-                                                            atari_ours["compile_s"]))
+        lines.append("AgentNet Atari loop: the notebook's, %d game worker process(es) acting "
+                     "while the learner learns; %d env steps timed after a warm-up with "
+                     "learning; training step compiled in %.1f s"
+                     % (atari_ours["workers"], atari_ours["window"], atari_ours["compile_s"]))
     if atari_theirs:
         lines.append("SB3 Atari loop: %d env steps timed from 100 steps after learning_starts"
                      % atari_theirs["window"])
