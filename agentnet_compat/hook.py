@@ -48,8 +48,9 @@ def _on_theano_config(configparser):
 
 
 def _on_conv_optimizations(conv_optimizations):
-    from .threads import register_parallel_convolutions
+    from .threads import register_parallel_convolutions, register_parallel_elementwise
     register_parallel_convolutions()
+    register_parallel_elementwise()
 
 
 def _max_pool_2d(input, ds, ignore_border=None, st=None, padding=(0, 0),

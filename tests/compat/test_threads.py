@@ -1,4 +1,5 @@
-"""Thread split: parallel CorrMM convolutions and one OpenBLAS thread, unless the user chose.
+"""Thread split: parallel CorrMM convolutions and large elementwise updates, one OpenBLAS thread,
+unless the user chose.
 
 The choice is made at interpreter start, so each case runs in a fresh
 interpreter with a controlled environment (the runner's THEANO_FLAGS, hence
@@ -16,8 +17,9 @@ import pytest
 from agentnet_compat.threads import (THREAD_VARIABLES, game_worker_environment,
                                     thread_tuning_allowed)
 
-# Compiles a small convolution net's output and weight gradient twice (as configured, and with
-# the parallel-convolution optimization excluded), and prints what the test needs as JSON.
+# Compiles a small convolution net's output and weight gradient, and an elementwise update of a
+# large and a small shared matrix, twice each (as configured, and with the parallel optimization
+# excluded), and prints what the tests need as JSON.
 SCRIPT = """
     import json, os
     import numpy as np
@@ -38,7 +40,35 @@ SCRIPT = """
     data = rng.rand(5, 3, 9, 9).astype(theano.config.floatX)
     flags = [node.op.openmp for node in compiled.maker.fgraph.toposort()
              if isinstance(node.op, corr.BaseCorrMM)]
+
+    # An elementwise update (Adam-like) of a large and a small weight matrix, optimized fully.
+    fast_run = theano.compile.mode.get_mode("FAST_RUN")
+    step = T.scalar("step", dtype=theano.config.floatX)
+
+    def compile_update(mode):
+        weights = [theano.shared(rng.rand(*shape).astype(theano.config.floatX), name=name)
+                   for name, shape in (("large", (500, 500)), ("small", (10, 10)))]
+        updates = [(w, w - step * T.sqrt(w) / (1 + w)) for w in weights]
+        return theano.function([step], [], updates=updates, mode=mode), weights
+
+    update, weights = compile_update(fast_run)
+    serial_mode = fast_run.excluding("agentnet_parallel_elemwise")
+    serial_update, serial_weights = compile_update(serial_mode)
+    for shared, original in zip(serial_weights, weights):
+        shared.set_value(original.get_value())
+    before = [w.get_value() for w in weights]
+    update(0.5)
+    serial_update(0.5)
+    expected = [b - 0.5 * np.sqrt(b) / (1 + b) for b in before]
+    elemwise_openmp = {
+        variable.name: node.op.openmp for node in update.maker.fgraph.toposort()
+        if isinstance(node.op, T.Elemwise) for variable in node.inputs if variable.name}
     print(json.dumps({
+        "elemwise_openmp": elemwise_openmp,
+        "elemwise_equals_serial": [bool(np.array_equal(w.get_value(), s.get_value()))
+                                   for w, s in zip(weights, serial_weights)],
+        "elemwise_error": [float(np.abs(w.get_value() - e).max())
+                           for w, e in zip(weights, expected)],
         "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "openmp": flags,
         "serial_openmp": [node.op.openmp for node in reference.maker.fgraph.toposort()
@@ -97,13 +127,20 @@ def test_parallel_results_equal_the_serial_ones_and_a_numpy_convolution(tuned):
     np.testing.assert_allclose(hidden, expected, rtol=1e-4, atol=1e-5)
 
 
+def test_elementwise_updates_of_large_weights_run_in_parallel_and_compute_the_same(tuned):
+    # 500 x 500 reaches Theano's openmp_elemwise_minsize (200,000); 10 x 10 does not
+    assert tuned["elemwise_openmp"] == {"large": True, "small": False}
+    assert tuned["elemwise_equals_serial"] == [True, True]
+    assert max(tuned["elemwise_error"]) < 1e-6
+
+
 @pytest.mark.parametrize("environment", [{"OMP_NUM_THREADS": "1"}, {"OPENBLAS_NUM_THREADS": "2"},
                                          {"AGENTNET_NO_THREAD_TUNING": "1"}],
                          ids=["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "opt-out"])
 def test_a_users_thread_setting_is_never_overridden(environment):
     result = run_script(**environment)
     assert result["openblas_threads"] == environment.get("OPENBLAS_NUM_THREADS")
-    assert not any(result["openmp"])
+    assert not any(result["openmp"]) and not any(result["elemwise_openmp"].values())
 
 
 def test_theanos_own_openmp_flag_is_the_users_choice():
