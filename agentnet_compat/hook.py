@@ -7,7 +7,7 @@ costs about half a millisecond, so it is imported only when Theano is); the
 finder and loaders follow the import protocol by duck typing.
 
 :func:`install` registers one :data:`sys.meta_path` finder that answers for
-four module names only:
+five module names only:
 
 ``theano.configparser``
     Once Theano has read its flags: :func:`agentnet_compat.blas.configure_blas`
@@ -15,6 +15,9 @@ four module names only:
     :func:`agentnet_compat.threads.configure_threads` (one OpenBLAS thread when
     convolutions run in parallel), after :func:`agentnet_compat.quiet.install`
     (filters for the warnings Theano and Lasagne raise about their own internals).
+``theano.compile.function_module``
+    Once compiled functions are defined: :func:`agentnet_compat.denormals.install`
+    (every call of a compiled function flushes denormal floats to zero).
 ``theano.tensor.nnet.opt``
     Once Theano's convolution optimizations are registered:
     :func:`agentnet_compat.threads.register_parallel_convolutions`.
@@ -38,6 +41,7 @@ _DOWNSAMPLE = "theano.tensor.signal.downsample"
 _CONFIGPARSER = "theano.configparser"
 _LASAGNE = "lasagne"
 _CONV_OPTIMIZATIONS = "theano.tensor.nnet.opt"
+_FUNCTION_MODULE = "theano.compile.function_module"
 
 
 def _on_theano_config(configparser):
@@ -45,6 +49,11 @@ def _on_theano_config(configparser):
     quiet.install()
     blas.configure_blas(configparser)
     threads.configure_threads(configparser)
+
+
+def _on_function_module(function_module):
+    from .denormals import install as flush_denormals_in_calls
+    flush_denormals_in_calls(function_module.Function)
 
 
 def _on_conv_optimizations(conv_optimizations):
@@ -99,9 +108,10 @@ def _downsample_spec():
 
 
 class CompatFinder(object):
-    """Meta-path finder for the four module names described above."""
+    """Meta-path finder for the five module names described above."""
 
     _callbacks = {_CONFIGPARSER: _on_theano_config,
+                  _FUNCTION_MODULE: _on_function_module,
                   _CONV_OPTIMIZATIONS: _on_conv_optimizations,
                   _LASAGNE: _add_lasagne_backports}
 
