@@ -251,7 +251,8 @@ def fresh_environment(cache_home, theano_flags_extra="", **variables):
     flags = [f for f in os.environ.get("THEANO_FLAGS", "").split(",")
              if f and not f.startswith("blas.ldflags")] + [theano_flags_extra]
     dropped = ("OPENBLAS_CORETYPE", "AGENTNET_SET_OPENBLAS_CORETYPE", "AGENTNET_NO_BLAS_TUNING",
-               "AGENTNET_SET_THREADS", "AGENTNET_NO_THREAD_TUNING") + THREAD_VARIABLES
+               "AGENTNET_SET_THREADS", "AGENTNET_NO_THREAD_TUNING", "AGENTNET_KEEP_DENORMALS"
+               ) + THREAD_VARIABLES
     environ = {k: v for k, v in os.environ.items() if k not in dropped}
     environ.update(THEANO_FLAGS=",".join(f for f in flags if f), THEANORC=theanorc,
                    XDG_CACHE_HOME=str(cache_home), **variables)
