@@ -1,9 +1,5 @@
 """Compiled Theano functions flush denormal floats to zero; the caller's arithmetic does not."""
-import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -11,7 +7,7 @@ import theano
 import theano.tensor as T
 
 from agentnet_compat.denormals import OPT_OUT, denormals_flushed, flush_allowed
-from agentnet_compat.threads import THREAD_VARIABLES
+from tests.compat.fresh_interpreter import THREAD_CHOICE, run_json_script
 
 pytestmark = pytest.mark.skipif(not flush_allowed(), reason="x86-64 Linux only, or opted out")
 
@@ -69,14 +65,7 @@ SCRIPT = """
 
 def run_script(**environment):
     """SCRIPT in a fresh interpreter with thread tuning on and ``environment`` added."""
-    chosen = THREAD_VARIABLES + ("AGENTNET_SET_THREADS", "AGENTNET_NO_THREAD_TUNING", OPT_OUT)
-    env = {name: value for name, value in os.environ.items() if name not in chosen}
-    env.update(environment)
-    completed = subprocess.run([sys.executable, "-c", textwrap.dedent(SCRIPT)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               universal_newlines=True, timeout=900)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return run_json_script(SCRIPT, THREAD_CHOICE + (OPT_OUT,), **environment)
 
 
 def test_every_thread_of_a_parallel_kernel_flushes():

@@ -5,17 +5,13 @@ The choice is made at interpreter start, so each case runs in a fresh
 interpreter with a controlled environment (the runner's THEANO_FLAGS, hence
 its compile directory, are kept).
 """
-import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
 
-from agentnet_compat.threads import (THREAD_VARIABLES, game_worker_environment,
-                                    thread_tuning_allowed)
+from agentnet_compat.threads import game_worker_environment, thread_tuning_allowed
+from tests.compat.fresh_interpreter import run_json_script
 
 # Compiles a small convolution net's output and weight gradient, and an elementwise update of a
 # large and a small shared matrix, twice each (as configured, and with the parallel optimization
@@ -81,14 +77,7 @@ SCRIPT = """
 
 def run_script(**environment):
     """SCRIPT in a fresh interpreter, thread variables removed, then ``environment`` added."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in THREAD_VARIABLES + ("AGENTNET_SET_THREADS", "AGENTNET_NO_THREAD_TUNING")}
-    env.update(environment)
-    completed = subprocess.run([sys.executable, "-c", textwrap.dedent(SCRIPT)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               universal_newlines=True, timeout=900)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return run_json_script(SCRIPT, **environment)
 
 
 def correlate_valid(images, kernels, stride):

@@ -1,0 +1,26 @@
+"""Run a script in a fresh interpreter and read the JSON object it prints last."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+from agentnet_compat.threads import THREAD_VARIABLES
+
+# Variables that record or make AgentNet's thread choice: dropped so that the child chooses anew.
+THREAD_CHOICE = THREAD_VARIABLES + ("AGENTNET_SET_THREADS", "AGENTNET_NO_THREAD_TUNING")
+
+
+def run_json_script(script, dropped=THREAD_CHOICE, **environment):
+    """Run ``script`` (dedented) with this environment minus ``dropped`` plus ``environment``.
+
+    Returns the JSON value of its last line of output; fails the test with the
+    end of its standard error if it exits with an error.
+    """
+    env = {name: value for name, value in os.environ.items() if name not in dropped}
+    env.update(environment)
+    completed = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True, timeout=900)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
