@@ -52,8 +52,10 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS
 MARK = "AGENTNET_SET_THREADS"
 OPT_OUT = "AGENTNET_NO_THREAD_TUNING"
 _OPTIMIZATION = "agentnet_parallel_corrmm"
-# Right after "specialize_device" (48.6), where Theano lowers abstract convolutions to CorrMM.
-_POSITION = 48.65
+_ELEMWISE_OPTIMIZATION = "agentnet_parallel_elemwise"
+# After "inplace_elemwise_opt" (75): convolutions are lowered to CorrMM at 48.6, and the fused,
+# in-place elementwise ops are final by then.
+_POSITION = 75.5
 
 
 def thread_tuning_allowed(environ, theano_sets_openmp, n_cores):
@@ -128,39 +130,17 @@ def game_worker_environment(environ=None):
     return {}
 
 
-def _parallel_version(node):
-    """The same CorrMM node with ``openmp=True``, or None if it already is or is not a CorrMM."""
+def _parallel_corrmm_op(node):
+    """The node's CorrMM op (forward or either gradient) with ``openmp=True``, or None if the
+    node is no CorrMM or already parallel.
+    """
     from theano.tensor.nnet import corr
     op = node.op
     if not isinstance(op, corr.BaseCorrMM) or op.openmp:
         return None
-    parallel = type(op)(border_mode=op.border_mode, subsample=op.subsample,
-                        filter_dilation=op.filter_dilation, num_groups=op.num_groups,
-                        unshared=op.unshared, openmp=True)
-    if isinstance(op, corr.CorrMM):
-        return parallel(*node.inputs)
-    first, second, height_width = node.inputs[0], node.inputs[1], node.inputs[2:]
-    return parallel(first, second, shape=height_width or None)
-
-
-def register_parallel_convolutions():
-    """Add the CorrMM -> OpenMP CorrMM graph optimization to Theano's (once, if enabled)."""
-    from theano import compile, gof
-    if not parallel_convolutions_enabled() or _OPTIMIZATION in compile.optdb:
-        return
-
-    @gof.local_optimizer(None)
-    def local_parallel_corrmm(node):
-        replacement = _parallel_version(node)
-        return False if replacement is None else [replacement]
-
-    compile.optdb.register(_OPTIMIZATION, gof.TopoOptimizer(local_parallel_corrmm), _POSITION,
-                           "fast_run", "fast_compile")
-
-
-_ELEMWISE_OPTIMIZATION = "agentnet_parallel_elemwise"
-# After "inplace_elemwise_opt" (75): the fused, in-place elementwise ops are final by then.
-_ELEMWISE_POSITION = 75.5
+    return type(op)(border_mode=op.border_mode, subsample=op.subsample,
+                    filter_dilation=op.filter_dilation, num_groups=op.num_groups,
+                    unshared=op.unshared, openmp=True)
 
 
 def _reads_large_shared_variable(node, min_size):
@@ -183,24 +163,38 @@ def _parallel_elemwise_op(node):
     return Elemwise(op.scalar_op, op.inplace_pattern, op.name, op.nfunc_spec, openmp=True)
 
 
-def _make_parallel_elemwise_optimizer():
+def _make_op_swap(parallel_op):
+    """A whole-graph optimization giving every node for which ``parallel_op(node)`` returns an op
+    that op, in place.
+
+    The node keeps its inputs and outputs; only the op's ``openmp`` switch
+    differs, and it is not among the op's ``__props__`` (so the ops compare
+    equal). Replacing the node instead does not last: the destroy handler
+    rejects the replacement of an in-place elementwise node, and in FAST_RUN
+    the merge optimization (position 49) swaps a replaced CorrMM back for the
+    equal serial node it replaced.
+    """
     from theano import gof
 
-    class ParallelElemwise(gof.Optimizer):
-        """Give the qualifying elementwise nodes their OpenMP op, in place.
-
-        The node keeps its inputs, outputs and in-place pattern; only the op's
-        ``openmp`` switch differs, so the graph's destroy bookkeeping (which a
-        replacement of an in-place node would trip) stays valid.
-        """
-
+    class ParallelOps(gof.Optimizer):
         def apply(self, fgraph):
             for node in fgraph.apply_nodes:
-                parallel = _parallel_elemwise_op(node)
+                parallel = parallel_op(node)
                 if parallel is not None:
                     node.op = parallel
 
-    return ParallelElemwise()
+    return ParallelOps()
+
+
+def register_parallel_convolutions():
+    """Add the graph optimization that runs CorrMM convolutions (forward and both gradients) over
+    the batch on every core, once, when thread tuning is on.
+    """
+    from theano import compile
+    if not parallel_convolutions_enabled() or _OPTIMIZATION in compile.optdb:
+        return
+    compile.optdb.register(_OPTIMIZATION, _make_op_swap(_parallel_corrmm_op), _POSITION,
+                           "fast_run", "fast_compile")
 
 
 def register_parallel_elementwise():
@@ -216,5 +210,5 @@ def register_parallel_elementwise():
     from theano import compile
     if not parallel_convolutions_enabled() or _ELEMWISE_OPTIMIZATION in compile.optdb:
         return
-    compile.optdb.register(_ELEMWISE_OPTIMIZATION, _make_parallel_elemwise_optimizer(),
-                           _ELEMWISE_POSITION, "fast_run")
+    compile.optdb.register(_ELEMWISE_OPTIMIZATION, _make_op_swap(_parallel_elemwise_op),
+                           _POSITION, "fast_run")

@@ -7,6 +7,7 @@ It reuses the project's own benchmarks: the Atari notebook's loop of
 and, for replay memory, the Atari notebook's own agent and pool. Usage::
 
     python agentnet_side.py atari --iterations N
+    python agentnet_side.py train-step
     python agentnet_side.py react --net mlp|nature_dqn
     python agentnet_side.py replay
 """
@@ -16,7 +17,7 @@ import sys
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
-from _common import emit, notebook_namespace  # noqa: E402
+from _common import emit, notebook_namespace, time_per_call  # noqa: E402
 
 ATARI_WARMUP_ITERATIONS = 2   # pool updates (64 env steps each, with learning) before the window
 
@@ -35,6 +36,28 @@ def atari(args):
     measured = loop.rate(parts, args.iterations)
     return {"steps_per_s": measured["steps_per_s"], "compile_s": parts["compile_s"],
             "workers": parts["workers"], "window": measured["env_steps"]}
+
+
+def train_step(args):
+    """Milliseconds per training update of the Atari notebook: train step, soft target update.
+
+    The learner alone, no env steps, built by the notebook's own cells with
+    its games in this process: 4 replayed sessions x 8 learning ticks = 32
+    transitions sampled from the pool, the online network on them, the target
+    network on the ticks the reference reads, one Adam step, then the
+    notebook's per-update soft target update. The pool holds a few updates'
+    sessions first.
+    """
+    import atari_dqn_loop as loop
+    parts = loop.build(workers=0)
+    for _ in range(3):
+        parts["pool"].update(parts["SEQ_LENGTH"], append=True, max_size=parts["POOL_SIZE"])
+
+    def update():
+        parts["train_step"]()
+        parts["target"].load_weights(parts["TARGET_TAU"])
+    seconds = time_per_call(update, [], 10 if args.quick else 50)
+    return {"step_ms": 1e3 * seconds}
 
 
 def react(args):
@@ -67,7 +90,7 @@ def replay(args):
             "replay_pool_layout": replay_pool.window_layout_bytes_per_transition()}
 
 
-MEASUREMENTS = {"atari": atari, "react": react, "replay": replay}
+MEASUREMENTS = {"atari": atari, "train-step": train_step, "react": react, "replay": replay}
 
 
 def parse_args(argv):

@@ -14,7 +14,9 @@ with the library's defaults. It prints:
    demo script with its own budget, after one uncounted warm-up run that
    fills Theano's compile cache (compiling is still inside the timed runs).
 2. Atari Breakout loop, env steps per second with learning (Nature CNN, one
-   batch-32 update per 4 env steps), over a window after learning started.
+   batch-32 update per 4 env steps), over a window after learning started;
+   and the learner alone: milliseconds per training update, no env steps
+   (what bounds the loop once acting runs beside learning).
 3. Batch-1 latency of SB3's ``predict(deterministic=True)`` and AgentNet's
    greedy react function, for the 4-64-64-2 MLP and the Nature CNN.
 4. Replay bytes per stored transition of 4x84x84 frames: SB3's
@@ -164,6 +166,9 @@ def measure_rest(failures):
                           str(ATARI_AGENTNET_ITERATIONS)),
                   attempt(failures, "SB3 Atari loop", sb3, "atari", "--window",
                           str(ATARI_SB3_WINDOW))),
+        "train_step": (attempt(failures, "AgentNet Atari training update", agentnet,
+                               "train-step"),
+                       attempt(failures, "SB3 Atari training update", sb3, "train-step")),
         "react_mlp": (attempt(failures, "AgentNet react MLP", agentnet, "react", "--net", "mlp"),
                       attempt(failures, "SB3 predict MLP", sb3, "react", "--net", "mlp")),
         "react_cnn": (attempt(failures, "AgentNet react CNN", agentnet, "react", "--net",
@@ -209,6 +214,8 @@ def summary_rows(cartpole, rest):
          "<= 0.5"),
         ("Atari loop env steps/s with learning", pick(rest["atari"], "steps_per_s"), "%.1f",
          "> 1", ">= 1.2"),
+        ("Atari training update alone, batch 32 (ms)", pick(rest["train_step"], "step_ms"),
+         "%.1f", "< 1", "-"),
         ("react/predict MLP 4-64-64-2, batch 1 (us)",
          pick(rest["react_mlp"], "react_us", "predict_us"), "%.1f", "< 1", "<= 0.25"),
         ("react/predict Nature CNN, batch 1 (us)",
@@ -297,6 +304,10 @@ def detail_lines(rest):
     if atari_theirs:
         lines.append("SB3 Atari loop: %d env steps timed from 100 steps after learning_starts"
                      % atari_theirs["window"])
+    if any(rest["train_step"]):
+        lines.append("Atari training update: AgentNet's is the notebook's train_step() and soft "
+                     "target update (target network on the 4 ticks its reference reads); SB3's "
+                     "is model.train(1, 32) (target network on 32 next observations)")
     for net in ("mlp", "cnn"):
         ours = rest["react_" + net][0]
         if ours:

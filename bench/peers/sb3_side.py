@@ -5,6 +5,7 @@ Runs in bench/peers/.venv (Python 3.11, torch CPU, 2 threads) and prints one
 
     python sb3_side.py cartpole --seed S --budget STEPS
     python sb3_side.py atari --window STEPS
+    python sb3_side.py train-step
     python sb3_side.py react --net mlp|cnn
     python sb3_side.py replay
 """
@@ -112,6 +113,22 @@ def atari(args):
     return {"steps_per_s": args.window / (closed - opened), "window": args.window}
 
 
+def train_step(args):
+    """Milliseconds per ``model.train(gradient_steps=1, batch_size=32)`` of Breakout's DQN.
+
+    The learner alone, no env steps: one batch of 32 sampled from the replay
+    buffer, the target network on its 32 next observations, the online
+    network forward and backward, one Adam step. The buffer is filled by a
+    short ``learn`` call first (which also warms torch up).
+    """
+    from stable_baselines3 import DQN
+    model = DQN("CnnPolicy", make_breakout(), seed=0, **ATARI_DQN)
+    model.learn(total_timesteps=ATARI_DQN["learning_starts"] + ATARI_WARMUP)
+    repeats = 10 if args.quick else 50
+    seconds = time_per_call(lambda: model.train(gradient_steps=1, batch_size=32), [], repeats)
+    return {"step_ms": 1e3 * seconds}
+
+
 def react(args):
     """Microseconds per ``model.predict(obs, deterministic=True)`` call at batch 1."""
     import gymnasium as gym
@@ -154,7 +171,8 @@ def versions():
             "ale_py": ale_py.__version__, "torch_threads": torch.get_num_threads()}
 
 
-MEASUREMENTS = {"cartpole": cartpole, "atari": atari, "react": react, "replay": replay,
+MEASUREMENTS = {"cartpole": cartpole, "atari": atari, "train-step": train_step, "react": react,
+                "replay": replay,
                 "versions": lambda args: versions()}
 
 

@@ -33,9 +33,13 @@ SCRIPT = """
     serial = theano.compile.mode.get_default_mode().excluding("agentnet_parallel_corrmm")
     compiled = theano.function([images], outputs)
     reference = theano.function([images], outputs, mode=serial)
+    # FAST_RUN too (what users run): its merge pass once swapped the parallel ops back.
+    fully_optimized = theano.function([images], outputs, mode="FAST_RUN")
     data = rng.rand(5, 3, 9, 9).astype(theano.config.floatX)
-    flags = [node.op.openmp for node in compiled.maker.fgraph.toposort()
-             if isinstance(node.op, corr.BaseCorrMM)]
+
+    def corrmm_openmp_flags(function):
+        return [node.op.openmp for node in function.maker.fgraph.toposort()
+                if isinstance(node.op, corr.BaseCorrMM)]
 
     # An elementwise update (Adam-like) of a large and a small weight matrix, optimized fully.
     fast_run = theano.compile.mode.get_mode("FAST_RUN")
@@ -66,11 +70,12 @@ SCRIPT = """
         "elemwise_error": [float(np.abs(w.get_value() - e).max())
                            for w, e in zip(weights, expected)],
         "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "openmp": flags,
-        "serial_openmp": [node.op.openmp for node in reference.maker.fgraph.toposort()
-                          if isinstance(node.op, corr.BaseCorrMM)],
+        "openmp": corrmm_openmp_flags(compiled),
+        "fast_run_openmp": corrmm_openmp_flags(fully_optimized),
+        "serial_openmp": corrmm_openmp_flags(reference),
         "data": data.tolist(), "weights": conv.W.get_value().tolist(),
         "results": [r.tolist() for r in compiled(data)],
+        "fast_run_results": [r.tolist() for r in fully_optimized(data)],
         "reference": [r.tolist() for r in reference(data)]}))
 """
 
@@ -101,6 +106,8 @@ def tuned():
 def test_nobody_chose_so_convolutions_run_in_parallel_and_openblas_on_one_thread(tuned):
     assert tuned["openblas_threads"] == "1"
     assert tuned["openmp"] and all(tuned["openmp"])  # forward, weight and input gradients
+    # two forward, two weight gradients, the input gradient of the top convolution
+    assert len(tuned["fast_run_openmp"]) == 5 and all(tuned["fast_run_openmp"])
     assert not any(tuned["serial_openmp"])
 
 
@@ -111,6 +118,8 @@ def test_parallel_results_equal_the_serial_ones_and_a_numpy_convolution(tuned):
     np.testing.assert_array_equal(output, reference[1])
     np.testing.assert_allclose(conv_grad, reference[2], rtol=1e-5, atol=1e-6)  # summation order
     np.testing.assert_allclose(top_grad, reference[3], rtol=1e-5, atol=1e-6)
+    for fast_run, serial in zip(tuned["fast_run_results"], reference):
+        np.testing.assert_allclose(fast_run, serial, rtol=1e-5, atol=1e-6)
     data, weights = np.asarray(tuned["data"]), np.asarray(tuned["weights"])
     expected = np.maximum(correlate_valid(data, weights, stride=2), 0)  # the biases start at 0
     np.testing.assert_allclose(hidden, expected, rtol=1e-4, atol=1e-5)
@@ -129,7 +138,8 @@ def test_elementwise_updates_of_large_weights_run_in_parallel_and_compute_the_sa
 def test_a_users_thread_setting_is_never_overridden(environment):
     result = run_script(**environment)
     assert result["openblas_threads"] == environment.get("OPENBLAS_NUM_THREADS")
-    assert not any(result["openmp"]) and not any(result["elemwise_openmp"].values())
+    assert not any(result["openmp"] + result["fast_run_openmp"])
+    assert not any(result["elemwise_openmp"].values())
 
 
 def test_theanos_own_openmp_flag_is_the_users_choice():
