@@ -13,7 +13,10 @@ setting to import under numpy >= 1.22. This package fixes that from outside:
 * :mod:`.backports`: the Lasagne master layers and fixes, attached to
   ``lasagne`` where Lasagne master keeps them;
 * :mod:`.theano_cache_keys`: compile-cache keys that hit across processes
-  on Python 3 (installed by ``import agentnet``, before anything compiles).
+  on Python 3 (installed by ``import agentnet``, before anything compiles);
+* :mod:`.threads`, :mod:`.denormals`, :mod:`.shared_products`: how compiled
+  functions use the cores, floating-point denormals, and a matrix product
+  that FAST_RUN computed twice.
 
 Nothing here imports ``agentnet``, so ``import lasagne`` in any program works
 without loading AgentNet; nothing in ``agentnet`` needs to know that its

@@ -7,7 +7,7 @@ costs about half a millisecond, so it is imported only when Theano is); the
 finder and loaders follow the import protocol by duck typing.
 
 :func:`install` registers one :data:`sys.meta_path` finder that answers for
-five module names only:
+six module names only:
 
 ``theano.configparser``
     Once Theano has read its flags: :func:`agentnet_compat.blas.configure_blas`
@@ -18,6 +18,9 @@ five module names only:
 ``theano.compile.function_module``
     Once compiled functions are defined: :func:`agentnet_compat.denormals.install`
     (every call of a compiled function flushes denormal floats to zero).
+``theano.tensor.blas``
+    Once its optimizations are registered: :func:`agentnet_compat.shared_products.install`
+    (a matrix product read twice is not computed twice).
 ``theano.tensor.nnet.opt``
     Once Theano's convolution optimizations are registered:
     :func:`agentnet_compat.threads.register_parallel_convolutions`.
@@ -42,6 +45,7 @@ _CONFIGPARSER = "theano.configparser"
 _LASAGNE = "lasagne"
 _CONV_OPTIMIZATIONS = "theano.tensor.nnet.opt"
 _FUNCTION_MODULE = "theano.compile.function_module"
+_BLAS = "theano.tensor.blas"
 
 
 def _on_theano_config(configparser):
@@ -49,6 +53,11 @@ def _on_theano_config(configparser):
     quiet.install()
     blas.configure_blas(configparser)
     threads.configure_threads(configparser)
+
+
+def _on_blas(blas_module):
+    from .shared_products import install as keep_shared_products
+    keep_shared_products(blas_module)
 
 
 def _on_function_module(function_module):
@@ -108,10 +117,11 @@ def _downsample_spec():
 
 
 class CompatFinder(object):
-    """Meta-path finder for the five module names described above."""
+    """Meta-path finder for the six module names described above."""
 
     _callbacks = {_CONFIGPARSER: _on_theano_config,
                   _FUNCTION_MODULE: _on_function_module,
+                  _BLAS: _on_blas,
                   _CONV_OPTIMIZATIONS: _on_conv_optimizations,
                   _LASAGNE: _add_lasagne_backports}
 

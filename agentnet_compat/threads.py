@@ -3,11 +3,14 @@
 Theano 1.0.5 leaves its ``openmp`` flag off, so a convolution (``CorrMM``:
 im2col, then one gemm per example) runs on one core, while OpenBLAS starts a
 thread per core for every product and keeps them spinning between calls.
-On a 2-core machine that is the worst of both: a Nature-DQN training step
-(online and target network on 40 frames, Adam, float32, ``SkylakeX`` kernel)
-took 75 ms with OpenBLAS's two threads, 71 ms with one, and 58 ms with the
-convolutions parallel over the batch and OpenBLAS on one thread (93 ms when
-both run two threads: they fight over the cores).
+On a 2-core machine that is the worst of both. The Atari notebook's training
+update (Nature CNN forward and backward on 32 replayed windows, the target
+network on 4, Adam, float32, ``SkylakeX`` kernel) took 45-50 ms with serial
+convolutions and OpenBLAS on one thread, 77-87 ms with OpenBLAS on two (its
+threads spin between calls and take the cores from the elementwise kernels'
+OpenMP threads), and 33-37 ms with the convolutions parallel over the batch
+and OpenBLAS on one thread (2026-12-02; timed alternately on a busier host:
+medians 58.7 ms serial, 45.4 ms parallel).
 
 So, unless the user chose a thread count (``OMP_NUM_THREADS``,
 ``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``, ``MKL_NUM_THREADS``), set
