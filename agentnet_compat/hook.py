@@ -20,7 +20,8 @@ six module names only:
     (every call of a compiled function flushes denormal floats to zero).
 ``theano.tensor.blas``
     Once its optimizations are registered: :func:`agentnet_compat.shared_products.install`
-    (a matrix product read twice is not computed twice).
+    (a matrix product read twice is not computed twice) and
+    :func:`agentnet_compat.row_products.register` (a one-row product runs as ``gemv``).
 ``theano.tensor.nnet.opt``
     Once Theano's convolution optimizations are registered:
     :func:`agentnet_compat.threads.register_parallel_convolutions`.
@@ -56,8 +57,11 @@ def _on_theano_config(configparser):
 
 
 def _on_blas(blas_module):
+    from theano.compile import optdb
+    from . import row_products
     from .shared_products import install as keep_shared_products
     keep_shared_products(blas_module)
+    row_products.register(optdb)
 
 
 def _on_function_module(function_module):

@@ -46,6 +46,8 @@ uses every core.
 """
 import os
 
+from .op_swap import op_swap
+
 __all__ = ["configure_threads", "thread_tuning_allowed", "register_parallel_convolutions",
            "register_parallel_elementwise", "parallel_convolutions_enabled",
            "game_worker_environment", "THREAD_VARIABLES"]
@@ -166,29 +168,6 @@ def _parallel_elemwise_op(node):
     return Elemwise(op.scalar_op, op.inplace_pattern, op.name, op.nfunc_spec, openmp=True)
 
 
-def _make_op_swap(parallel_op):
-    """A whole-graph optimization giving every node for which ``parallel_op(node)`` returns an op
-    that op, in place.
-
-    The node keeps its inputs and outputs; only the op's ``openmp`` switch
-    differs, and it is not among the op's ``__props__`` (so the ops compare
-    equal). Replacing the node instead does not last: the destroy handler
-    rejects the replacement of an in-place elementwise node, and in FAST_RUN
-    the merge optimization (position 49) swaps a replaced CorrMM back for the
-    equal serial node it replaced.
-    """
-    from theano import gof
-
-    class ParallelOps(gof.Optimizer):
-        def apply(self, fgraph):
-            for node in fgraph.apply_nodes:
-                parallel = parallel_op(node)
-                if parallel is not None:
-                    node.op = parallel
-
-    return ParallelOps()
-
-
 def register_parallel_convolutions():
     """Add the graph optimization that runs CorrMM convolutions (forward and both gradients) over
     the batch on every core, once, when thread tuning is on.
@@ -196,7 +175,7 @@ def register_parallel_convolutions():
     from theano import compile
     if not parallel_convolutions_enabled() or _OPTIMIZATION in compile.optdb:
         return
-    compile.optdb.register(_OPTIMIZATION, _make_op_swap(_parallel_corrmm_op), _POSITION,
+    compile.optdb.register(_OPTIMIZATION, op_swap(_parallel_corrmm_op), _POSITION,
                            "fast_run", "fast_compile")
 
 
@@ -213,5 +192,5 @@ def register_parallel_elementwise():
     from theano import compile
     if not parallel_convolutions_enabled() or _ELEMWISE_OPTIMIZATION in compile.optdb:
         return
-    compile.optdb.register(_ELEMWISE_OPTIMIZATION, _make_op_swap(_parallel_elemwise_op),
+    compile.optdb.register(_ELEMWISE_OPTIMIZATION, op_swap(_parallel_elemwise_op),
                            _POSITION, "fast_run")
