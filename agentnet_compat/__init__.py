@@ -14,9 +14,11 @@ setting to import under numpy >= 1.22. This package fixes that from outside:
   ``lasagne`` where Lasagne master keeps them;
 * :mod:`.theano_cache_keys`: compile-cache keys that hit across processes
   on Python 3 (installed by ``import agentnet``, before anything compiles);
-* :mod:`.threads`, :mod:`.denormals`, :mod:`.shared_products`: how compiled
-  functions use the cores, floating-point denormals, and a matrix product
-  that FAST_RUN computed twice.
+* :mod:`.threads`, :mod:`.denormals`, :mod:`.shared_products`,
+  :mod:`.dense_products`: how compiled functions use the cores,
+  floating-point denormals, a matrix product that FAST_RUN computed twice,
+  and how a dense product runs (``gemv`` for one row, every core for a large
+  product); :mod:`.op_swap` gives graph nodes those faster ops.
 
 Nothing here imports ``agentnet``, so ``import lasagne`` in any program works
 without loading AgentNet; nothing in ``agentnet`` needs to know that its

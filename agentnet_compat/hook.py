@@ -21,7 +21,8 @@ six module names only:
 ``theano.tensor.blas``
     Once its optimizations are registered: :func:`agentnet_compat.shared_products.install`
     (a matrix product read twice is not computed twice) and
-    :func:`agentnet_compat.row_products.register` (a one-row product runs as ``gemv``).
+    :func:`agentnet_compat.dense_products.register` (how a dense matrix product runs: ``gemv``
+    for one row, every core for a large product).
 ``theano.tensor.nnet.opt``
     Once Theano's convolution optimizations are registered:
     :func:`agentnet_compat.threads.register_parallel_convolutions`.
@@ -58,10 +59,10 @@ def _on_theano_config(configparser):
 
 def _on_blas(blas_module):
     from theano.compile import optdb
-    from . import row_products
+    from . import dense_products
     from .shared_products import install as keep_shared_products
     keep_shared_products(blas_module)
-    row_products.register(optdb)
+    dense_products.register(optdb)
 
 
 def _on_function_module(function_module):

@@ -35,8 +35,9 @@ with ``AGENTNET_NO_THREAD_TUNING=1``, and the machine has more than one core:
   layer took 6 of a 60 ms single-threaded training step), each element
   computed as before.
 
-Theano's global ``openmp`` flag stays off, so every other elementwise kernel
-and its compile cache are untouched.
+:mod:`agentnet_compat.dense_products` splits large matrix products over the
+same threads. Theano's global ``openmp`` flag stays off, so every other
+elementwise kernel and its compile cache are untouched.
 
 Child processes inherit both variables and therefore the same choice; game
 workers (:class:`~agentnet.experiments.openai_gym.process_pool.ProcessEnvPool`,

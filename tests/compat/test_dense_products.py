@@ -1,10 +1,13 @@
-"""One-row matrix products run as gemv in FAST_RUN (agentnet_compat.row_products)."""
+"""Dense products in FAST_RUN: gemv for one row, blocks over threads (agentnet_compat.dense_products)."""
+import ctypes
+import ctypes.util
+
 import numpy as np
 import pytest
 import theano
 import theano.tensor as T
 
-from agentnet_compat.row_products import Dot22Gemv
+from agentnet_compat.dense_products import MIN_SPLIT_WORK, DenseDot22
 
 
 def compiled_product(dtype, weights_order="C"):
@@ -25,9 +28,9 @@ def rows(n, dtype):
     return np.random.RandomState(n).randn(n, 7).astype(dtype)
 
 
-def test_dense_products_compile_to_the_gemv_aware_op(product):
+def test_dense_products_compile_to_the_agentnet_op(product):
     function, _, _ = product
-    assert [type(node.op) for node in function.maker.fgraph.toposort()] == [Dot22Gemv]
+    assert [type(node.op) for node in function.maker.fgraph.toposort()] == [DenseDot22]
 
 
 @pytest.mark.parametrize("n_rows", [0, 1, 2, 3])
@@ -40,7 +43,7 @@ def test_any_number_of_rows_gives_the_numpy_product(product, n_rows):
 
 
 def test_a_nan_in_one_call_does_not_leak_into_the_next(product):
-    """The output buffer is reused between calls; gemv must not read what it held."""
+    """The output buffer is reused between calls; the BLAS must not read what it held."""
     function, weights, dtype = product
     poisoned = rows(1, dtype)
     poisoned[0, 2] = np.nan
@@ -66,7 +69,7 @@ def test_the_input_gradient_of_one_row_goes_through_the_transposed_weights():
     x = T.dmatrix("x")
     loss = T.sum(T.tanh(T.dot(x, theano.shared(weights))) * scale)
     gradient = theano.function([x], T.grad(loss, x), mode="FAST_RUN")
-    assert any(isinstance(node.op, Dot22Gemv) for node in gradient.maker.fgraph.toposort())
+    assert any(isinstance(node.op, DenseDot22) for node in gradient.maker.fgraph.toposort())
     row = rng.randn(1, 7)
     expected = ((1 - np.tanh(row @ weights) ** 2) * scale) @ weights.T
     np.testing.assert_allclose(gradient(row), expected, rtol=1e-10)
@@ -77,3 +80,53 @@ def test_an_empty_inner_dimension_gives_zeros():
     function = theano.function([x], T.dot(x, weights), mode="FAST_RUN")
     result = function(np.zeros((2, 0), dtype=theano.config.floatX))
     np.testing.assert_array_equal(result, np.zeros((2, 3)))
+
+
+@pytest.fixture
+def three_openmp_threads():
+    """This thread's OpenMP team size set to 3 (blocks of unequal size), then restored."""
+    gomp = ctypes.CDLL(ctypes.util.find_library("gomp") or "libgomp.so.1")
+    before = gomp.omp_get_max_threads()
+    gomp.omp_set_num_threads(3)
+    yield
+    gomp.omp_set_num_threads(before)
+
+
+@pytest.fixture(scope="module", params=["float32", "float64"])
+def split_product(request):
+    x, y = T.matrix("x", dtype=request.param), T.matrix("y", dtype=request.param)
+    return theano.function([x, y], DenseDot22(split_over_threads=True)(x, y),
+                           mode="FAST_RUN"), request.param
+
+
+# (rows, inner, cols): split by rows, by columns, with fewer rows than threads, below the threshold.
+SHAPES = [(160, 80, 100), (20, 90, 700), (2, 1000, 600), (9, 11, 13)]
+
+
+@pytest.mark.parametrize("orders", ["CC", "CF", "FC", "FF"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_blocks_over_threads_give_the_numpy_product(split_product, three_openmp_threads, shape,
+                                                    orders):
+    function, dtype = split_product
+    n_rows, inner, n_cols = shape
+    rng = np.random.RandomState(sum(shape))
+    x = np.asarray(rng.randn(n_rows, inner), dtype=dtype, order=orders[0])
+    y = np.asarray(rng.randn(inner, n_cols), dtype=dtype, order=orders[1])
+    tolerance = 1e-4 if dtype == "float32" else 1e-12
+    result = function(x, y)
+    assert result.shape == (n_rows, n_cols) and result.dtype == dtype
+    np.testing.assert_allclose(result, x.astype(np.float64) @ y, rtol=tolerance, atol=tolerance)
+
+
+def test_the_shapes_above_cover_both_sides_of_the_split_threshold():
+    work = [np.prod(shape) for shape in SHAPES]
+    assert min(work) < MIN_SPLIT_WORK <= sorted(work)[1]
+
+
+def test_a_strided_matrix_takes_theano_s_own_path_and_is_still_right(split_product):
+    function, dtype = split_product
+    x = np.random.RandomState(5).randn(200, 160).astype(dtype)[:, ::2]
+    y = np.random.RandomState(6).randn(80, 120).astype(dtype)
+    tolerance = 1e-4 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(function(x, y), x.astype(np.float64) @ y, rtol=tolerance,
+                               atol=tolerance)
