@@ -44,7 +44,7 @@ __all__ = ["DenseDot22", "register", "OPTIMIZATION", "MIN_SPLIT_WORK"]
 OPTIMIZATION = "agentnet_dense_products"
 MIN_SPLIT_WORK = 1 << 20
 _POSITION = 75.5
-_CODE_VERSION = (3,)
+_CODE_VERSION = (4,)
 
 _LAYOUT = r"""
     PyArrayObject* left = %(x)s;
@@ -114,7 +114,8 @@ _ONE_ROW = r"""
 _SPLIT = r"""
     else if (!empty && split) {
         char right_trans = r_c_order ? 'N' : 'T', left_trans = l_c_order ? 'N' : 'T';
-        int right_lead = (int)(r_c_order ? cols : inner), left_lead = (int)(l_c_order ? inner : rows);
+        int right_lead = (int)(r_c_order ? cols : inner);
+        int left_lead = (int)(l_c_order ? inner : rows);
         int depth = (int)inner, z_lead = (int)cols;
         int by_rows = rows >= cols;
         npy_intp extent = by_rows ? rows : cols;

@@ -1,4 +1,4 @@
-"""Dense products in FAST_RUN: gemv for one row, blocks over threads (agentnet_compat.dense_products)."""
+"""Dense products in FAST_RUN: gemv for one row, blocks over threads (dense_products)."""
 import ctypes
 import ctypes.util
 
@@ -99,7 +99,7 @@ def split_product(request):
                            mode="FAST_RUN"), request.param
 
 
-# (rows, inner, cols): split by rows, by columns, with fewer rows than threads, below the threshold.
+# (rows, inner, cols): split by rows, by columns, fewer rows than threads, below the threshold.
 SHAPES = [(160, 80, 100), (20, 90, 700), (2, 1000, 600), (9, 11, 13)]
 
 
