@@ -176,6 +176,7 @@ class DenseDot22(Dot22):
         self.split_over_threads = split_over_threads
 
     def c_code(self, node, name, inputs, outputs, sub):
+        """The fast paths, then Theano's ``Dot22`` code for what they do not take."""
         gemm_code = super().c_code(node, name, inputs, outputs, sub)
         names = dict(x=inputs[0], y=inputs[1], z=outputs[0], fail=sub["fail"],
                      split=int(self.split_over_threads), min_work=float(MIN_SPLIT_WORK))
@@ -186,14 +187,17 @@ class DenseDot22(Dot22):
             fast_code, gemm_code)
 
     def c_headers(self):
+        """Theano's ``Dot22`` headers, plus ``climits``, ``cstring`` and ``omp.h`` if splitting."""
         openmp = ["<omp.h>"] if self.split_over_threads else []
         return super().c_headers() + ["<climits>", "<cstring>"] + openmp
 
     def c_compile_args(self):
+        """Theano's BLAS flags, plus ``-fopenmp`` if splitting."""
         openmp = ["-fopenmp"] if self.split_over_threads else []
         return super().c_compile_args() + openmp
 
     def c_code_cache_version(self):
+        """``Dot22``'s version followed by this module's, or empty (no caching) with Dot22's."""
         gemm_version = super().c_code_cache_version()
         if not gemm_version:
             return gemm_version
