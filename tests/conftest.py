@@ -4,6 +4,7 @@ Theano is configured before anything imports it: when the runner did not set
 THEANO_FLAGS (``make test`` does), tests compile with ``fast_compile`` in
 float32 into a persistent cache outside the clone.
 """
+import gc
 import os
 
 os.environ.setdefault(
@@ -26,3 +27,18 @@ def floatX():
     """Theano's floatX for the current run (float32 in CI, float64 in the numerics pass)."""
     import theano
     return theano.config.floatX
+
+
+
+def pytest_sessionfinish(session):
+    """Exempt what the tests leave alive from the garbage collections after the session.
+
+    pytest's unraisable-exception check runs five full collections at
+    unconfigure; over the millions of objects of a worker's compiled Theano
+    graphs they took 5-10 s (2026-12-02), after the worker had reported
+    finishing, and pytest-xdist interrupts a worker that is not done 5 s after
+    that (a stray KeyboardInterrupt traceback). The objects are freed when the
+    process exits.
+    """
+    gc.freeze()
+
