@@ -29,7 +29,6 @@ def floatX():
     return theano.config.floatX
 
 
-
 def pytest_sessionfinish(session):
     """Exempt what the tests leave alive from the garbage collections after the session.
 
