@@ -5,10 +5,11 @@ Prints the versions of Python, AgentNet, Theano, numpy and Lasagne, Theano's
 linked by ``blas.ldflags``, and the copy bundled in numpy's wheel) with its
 version, kernel (``openblas_get_corename()``), thread count and file; and
 ``OPENBLAS_CORETYPE`` with who set it (the user, AgentNet's import hook, or
-nobody), ``OPENBLAS_NUM_THREADS`` (and whether AgentNet set it), ``OMP_NUM_THREADS``
-whether convolutions run in parallel over the batch
-(:mod:`agentnet_compat.threads`) and whether compiled functions flush denormal
-floats to zero (:mod:`agentnet_compat.denormals`). For example::
+nobody), ``OPENBLAS_NUM_THREADS`` (and whether AgentNet set it), ``OMP_NUM_THREADS``,
+whether convolutions run in parallel over the batch and large dense products
+over the threads (:mod:`agentnet_compat.threads`,
+:mod:`agentnet_compat.dense_products`) and whether compiled functions flush
+denormal floats to zero (:mod:`agentnet_compat.denormals`). For example::
 
     AgentNet 0.10.6 | Python 3.10.12 | Theano 1.0.5 | numpy 1.23.5 | Lasagne 0.1 | ...
     BLAS: Theano's OpenBLAS 0.3.21, kernel SkylakeX, threads 1 (/usr/lib/...); ...
@@ -139,7 +140,8 @@ def _threads_line():
         coretype += " (set by %s)" % origin
     parallel = threads.parallel_convolutions_enabled()
     blas_threads = _variable("OPENBLAS_NUM_THREADS") + (" (set by agentnet)" if parallel else "")
-    convolutions = "convolutions %s" % ("parallel over the batch" if parallel else "serial")
+    convolutions = ("convolutions parallel over the batch, large dense products over the threads"
+                    if parallel else "convolutions and dense products serial")
     from theano.compile.function_module import Function
     flushing = getattr(Function.__call__, "flushes_denormals", False)
     denormals = "denormals %s in compiled functions" % ("flushed" if flushing else "kept")

@@ -55,7 +55,8 @@ def test_the_diagnostic_shows_the_kernel_and_who_set_it(tmp_path):
     assert lines[2].startswith("OPENBLAS_CORETYPE=Haswell (set by user) | "
                                "OPENBLAS_NUM_THREADS=1 | ")
     # the user chose the threads; denormals are flushed unless the user keeps them
-    assert lines[2].endswith(" | convolutions serial | denormals flushed in compiled functions")
+    assert lines[2].endswith(" | convolutions and dense products serial"
+                             " | denormals flushed in compiled functions")
     lines = run_info(fresh_environment(tmp_path, AGENTNET_NO_BLAS_TUNING="1",
                                        AGENTNET_KEEP_DENORMALS="1"))
     assert lines[2].startswith("OPENBLAS_CORETYPE unset | ")
