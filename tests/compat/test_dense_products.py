@@ -24,6 +24,11 @@ def product(request):
     return function, weights, request.param
 
 
+def split_tolerance(dtype):
+    """Absolute and relative tolerance of a blocked product against float64 numpy."""
+    return 1e-4 if dtype == "float32" else 1e-12
+
+
 def rows(n, dtype):
     return np.random.RandomState(n).randn(n, 7).astype(dtype)
 
@@ -112,7 +117,7 @@ def test_blocks_over_threads_give_the_numpy_product(split_product, three_openmp_
     rng = np.random.RandomState(sum(shape))
     x = np.asarray(rng.randn(n_rows, inner), dtype=dtype, order=orders[0])
     y = np.asarray(rng.randn(inner, n_cols), dtype=dtype, order=orders[1])
-    tolerance = 1e-4 if dtype == "float32" else 1e-12
+    tolerance = split_tolerance(dtype)
     result = function(x, y)
     assert result.shape == (n_rows, n_cols) and result.dtype == dtype
     np.testing.assert_allclose(result, x.astype(np.float64) @ y, rtol=tolerance, atol=tolerance)
@@ -127,6 +132,6 @@ def test_a_strided_matrix_takes_theano_s_own_path_and_is_still_right(split_produ
     function, dtype = split_product
     x = np.random.RandomState(5).randn(200, 160).astype(dtype)[:, ::2]
     y = np.random.RandomState(6).randn(80, 120).astype(dtype)
-    tolerance = 1e-4 if dtype == "float32" else 1e-12
+    tolerance = split_tolerance(dtype)
     np.testing.assert_allclose(function(x, y), x.astype(np.float64) @ y, rtol=tolerance,
                                atol=tolerance)
