@@ -7,7 +7,7 @@ costs about half a millisecond, so it is imported only when Theano is); the
 finder and loaders follow the import protocol by duck typing.
 
 :func:`install` registers one :data:`sys.meta_path` finder that answers for
-six module names only:
+seven module names only:
 
 ``theano.configparser``
     Once Theano has read its flags: :func:`agentnet_compat.blas.configure_blas`
@@ -15,6 +15,9 @@ six module names only:
     :func:`agentnet_compat.threads.configure_threads` (one OpenBLAS thread when
     convolutions run in parallel), after :func:`agentnet_compat.quiet.install`
     (filters for the warnings Theano and Lasagne raise about their own internals).
+``theano.gof.cc``
+    Once Theano's C linker is defined: :func:`agentnet_compat.parallel_compile.install`
+    (g++ runs outside the compile directory's lock, so processes compile side by side).
 ``theano.compile.function_module``
     Once compiled functions are defined: :func:`agentnet_compat.denormals.install`
     (every call of a compiled function flushes denormal floats to zero).
@@ -48,6 +51,7 @@ _LASAGNE = "lasagne"
 _CONV_OPTIMIZATIONS = "theano.tensor.nnet.opt"
 _FUNCTION_MODULE = "theano.compile.function_module"
 _BLAS = "theano.tensor.blas"
+_C_LINKER = "theano.gof.cc"
 
 
 def _on_theano_config(configparser):
@@ -63,6 +67,11 @@ def _on_blas(blas_module):
     from .shared_products import install as keep_shared_products
     keep_shared_products(blas_module)
     dense_products.register(optdb)
+
+
+def _on_c_linker(c_linker_module):
+    from .parallel_compile import install as compile_outside_the_lock
+    compile_outside_the_lock()
 
 
 def _on_function_module(function_module):
@@ -122,9 +131,10 @@ def _downsample_spec():
 
 
 class CompatFinder(object):
-    """Meta-path finder for the six module names described above."""
+    """Meta-path finder for the seven module names described above."""
 
     _callbacks = {_CONFIGPARSER: _on_theano_config,
+                  _C_LINKER: _on_c_linker,
                   _FUNCTION_MODULE: _on_function_module,
                   _BLAS: _on_blas,
                   _CONV_OPTIMIZATIONS: _on_conv_optimizations,

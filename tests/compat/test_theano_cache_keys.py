@@ -87,13 +87,13 @@ def test_the_version_of_a_cop_is_the_same_under_any_hash_seed():
 #: Script prelude: import agentnet, then record every C module Theano compiles in ``compiled``.
 COUNT_COMPILES = """
     import agentnet
-    from theano.gof import cc
+    from theano.gof import cmodule
     compiled = []
-    original = cc.CLinker.compile_cmodule
-    def counting(linker, location=None):
-        compiled.append(linker)
-        return original(linker, location)
-    cc.CLinker.compile_cmodule = counting
+    original = cmodule.GCC_compiler.compile_str
+    def counting(module_name, src_code, *args, **kwargs):
+        compiled.append(module_name)
+        return original(module_name, src_code, *args, **kwargs)
+    cmodule.GCC_compiler.compile_str = staticmethod(counting)
 """
 
 COMPILE_AND_COUNT = COUNT_COMPILES + """

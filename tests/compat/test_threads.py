@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from agentnet_compat.threads import game_worker_environment, thread_tuning_allowed
-from tests.compat.fresh_interpreter import run_json_script
+from tests.compat.fresh_interpreter import run_json_script, with_default_compile_flags
 
 # Compiles a small convolution net's output and weight gradient, and an elementwise update of a
 # large and a small shared matrix, twice each (as configured, and with the parallel optimization
@@ -143,7 +143,8 @@ def test_a_users_thread_setting_is_never_overridden(environment):
 
 
 def test_theanos_own_openmp_flag_is_the_users_choice():
-    result = run_script(THEANO_FLAGS=os.environ.get("THEANO_FLAGS", "") + ",openmp=False")
+    result = run_script(THEANO_FLAGS=with_default_compile_flags(os.environ.get("THEANO_FLAGS", ""))
+                        + ",openmp=False")
     assert result["openblas_threads"] is None and not any(result["openmp"])
 
 
