@@ -6,6 +6,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+WARM_STAMP := $(VENV)/.demo-compiled
 # Theano's compile cache lives outside the clone so that it survives between runs.
 THEANO_CACHE ?= $(HOME)/.cache/agentnet/theano
 # User flags come last so that they win over ours.
@@ -22,9 +23,9 @@ comma := ,
 
 .PHONY: install demo test test-fast docs bench bench-peers clean
 
-install: $(STAMP)
+install: $(STAMP) $(WARM_STAMP)
 
-$(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth scripts/find-python310.sh scripts/install-openblas.sh scripts/warm_compile_cache.py
+$(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth scripts/find-python310.sh scripts/install-openblas.sh
 	@scripts/install-openblas.sh
 	@if [ ! -x $(PY) ]; then \
 	    interpreter=$$(scripts/find-python310.sh) || exit 1; \
@@ -33,10 +34,14 @@ $(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth 
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --config-settings editable_mode=compat -e .
-	@# The demo's C modules, compiled now so that the first `make demo` starts warm (best effort).
+	@touch $(STAMP)
+
+# The demo's C modules, compiled during the install so that the first `make demo` starts warm
+# (best effort). `make test` compiles with its own flags and does not wait for them.
+$(WARM_STAMP): $(STAMP) scripts/warm_compile_cache.py
 	@THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS)$(comma)floatX=float32)" $(PY) scripts/warm_compile_cache.py \
 	    || echo "Could not warm Theano's compile cache; make demo will compile on its first run."
-	@touch $(STAMP)
+	@touch $(WARM_STAMP)
 
 demo: install
 	THEANO_FLAGS="$(call theano_flags,$(RUN_FLAGS)$(comma)floatX=float32)" $(PY) examples/cartpole_dqn.py
@@ -45,14 +50,14 @@ demo: install
 # out runs of consecutive tests, so a file's shared compiled functions are mostly built once.
 # compile.wait=1: a worker waiting for the other's compile lock retries every 1-2 s, not 5-10 s.
 TEST_WORKERS ?= 2
-test: install
+test: $(STAMP)
 	$(PY) -m ruff check .
 	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS)$(comma)compile.wait=1)" $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS_64)$(comma)compile.wait=1)" $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m numerics
 	THEANO_FLAGS="$(call theano_flags,$(TEST_FLAGS))" $(PY) -m pytest -q -p no:cacheprovider --doctest-modules agentnet agentnet_compat
 	$(MAKE) --no-print-directory docs
 
-docs: install
+docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 	$(PY) -m sphinx -W --keep-going -q -b coverage docs docs/_build/coverage
 
