@@ -17,7 +17,9 @@ seven module names only:
     (filters for the warnings Theano and Lasagne raise about their own internals).
 ``theano.gof.cc``
     Once Theano's C linker is defined: :func:`agentnet_compat.parallel_compile.install`
-    (g++ runs outside the compile directory's lock, so processes compile side by side).
+    (g++ runs outside the compile directory's lock, so processes compile side by side) and
+    :func:`agentnet_compat.precompiled_headers.install` (the includes every module shares
+    are precompiled once per compiler command).
 ``theano.compile.function_module``
     Once compiled functions are defined: :func:`agentnet_compat.denormals.install`
     (every call of a compiled function flushes denormal floats to zero).
@@ -71,7 +73,9 @@ def _on_blas(blas_module):
 
 def _on_c_linker(c_linker_module):
     from .parallel_compile import install as compile_outside_the_lock
+    from .precompiled_headers import install as precompile_shared_includes
     compile_outside_the_lock()
+    precompile_shared_includes()
 
 
 def _on_function_module(function_module):
