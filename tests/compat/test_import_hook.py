@@ -4,7 +4,6 @@ pooling on Theano 1.0, and two processes compiling into one compile directory.
 Import behaviour is checked in fresh interpreters (``sys.executable -c``) that
 inherit the runner's THEANO_FLAGS, hence its compile directory.
 """
-import ast
 import os
 import subprocess
 import sys
@@ -201,31 +200,3 @@ def test_lasagne_max_pool_1d_vs_numpy(kwargs, pool, stride, pad, rng):
     variable = T.tensor3()
     np.testing.assert_allclose(theano.function([variable], get_output(layer, variable))(x),
                                expected)
-
-
-# ------------------------------------------------------------------ compile lock
-
-@pytest.mark.slow
-def test_two_processes_compiling_at_once_into_a_fresh_compile_dir_agree(tmp_path):
-    """Both block on Theano's compile lock in turn; neither corrupts the other's cache."""
-    flags = os.environ.get("THEANO_FLAGS", "")
-    env = dict(os.environ, THEANO_FLAGS=(flags + "," if flags else "")
-               + "base_compiledir=%s" % tmp_path)
-    code = """
-        import numpy as np, theano, theano.tensor as T
-        x = T.matrix()
-        f = theano.function([x], (T.tanh(T.dot(x, x.T)) * 3.25 + T.exp(-x)).sum(axis=1))
-        print(repr(f(np.eye(3, dtype=theano.config.floatX) / 2).tolist()))
-    """
-    processes = [subprocess.Popen(python_command(code), env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, universal_newlines=True)
-                 for _ in range(2)]
-    results = [p.communicate(timeout=900) for p in processes]
-    for process, (_, stderr) in zip(processes, results):
-        assert process.returncode == 0, stderr[-3000:]
-    first, second = (ast.literal_eval(stdout.strip()) for stdout, _ in results)
-    eye = np.eye(3) / 2
-    expected = (np.tanh(eye @ eye.T) * 3.25 + np.exp(-eye)).sum(axis=1)
-    np.testing.assert_allclose(first, expected, rtol=1e-5)
-    assert first == second
-    assert any(tmp_path.iterdir())
