@@ -128,10 +128,13 @@ def _prepare(compiler, arguments, compiledir):
         return None
     digest = hashlib.sha256("\0".join([compiler] + arguments).encode() + b"\0" + preprocessed)
     directory = os.path.join(compiledir, "agentnet_pch", digest.hexdigest()[:24])
-    if os.path.exists(os.path.join(directory, "Python.h.gch")) or _build(compiler, arguments,
-                                                                         directory):
+    if os.path.exists(os.path.join(directory, "Python.h.gch")):
         return directory
-    return None
+    try:
+        built = _build(compiler, arguments, directory)
+    except OSError:  # a compile directory we may not write to, a full disk
+        built = False
+    return directory if built else None
 
 
 def install():

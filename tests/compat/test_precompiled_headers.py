@@ -120,6 +120,14 @@ def test_the_header_directory_depends_on_the_flags():
     assert precompiled_headers.header_directory(["-O1", "-DAGENTNET_TEST_FLAG=1"], []) == first
 
 
+def test_a_header_that_cannot_be_written_leaves_modules_to_compile_without_it(monkeypatch):
+    def cannot_write(*args, **kwargs):
+        raise PermissionError("read-only compile directory")
+    monkeypatch.setattr(precompiled_headers.os, "makedirs", cannot_write)
+    flags = ["-O1", "-DAGENTNET_TEST_UNWRITABLE=%d" % os.getpid()]
+    assert precompiled_headers.header_directory(flags, []) is None
+
+
 def test_install_is_idempotent():
     wrapped = cmodule.GCC_compiler.compile_str
     precompiled_headers.install()
