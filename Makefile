@@ -32,10 +32,10 @@ $(STAMP): setup.py pyproject.toml requirements-dev.txt agentnet-import-hook.pth 
 	    echo "Creating $(VENV) with $$interpreter"; \
 	    "$$interpreter" -m venv $(VENV) || exit 1; \
 	fi
-	@# --no-compile: Python writes the bytecode of what is imported on first import, instead of
-	@# pip compiling every installed file (99 -> 68 s for requirements-dev.txt, 2026-12-02).
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --config-settings editable_mode=compat -e .
+	@# pip byte-compiles what it installs: with PYTHONDONTWRITEBYTECODE set (as in CI), an
+	@# install without bytecode made every test process compile Theano, numpy, Ray... from source.
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --config-settings editable_mode=compat -e .
 	@touch $(STAMP)
 
 # The demo's C modules, compiled during the install so that the first `make demo` starts warm
