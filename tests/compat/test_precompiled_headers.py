@@ -10,6 +10,7 @@ import pytest
 from theano.gof import cmodule
 
 from agentnet_compat import precompiled_headers
+from tests.compat.test_parallel_compile import fresh_compile_dir_env
 
 THEANO_PREAMBLE = "".join("#include %s\n" % name for name in precompiled_headers.SHARED_INCLUDES)
 
@@ -70,9 +71,7 @@ COMPILE_AND_WATCH_GCC = """
 
 def run_in_compile_dir(compile_dir, *arguments):
     """Run the script in a fresh interpreter on ``compile_dir``; the value it prints."""
-    flags = os.environ.get("THEANO_FLAGS", "")
-    env = dict(os.environ, THEANO_FLAGS=(flags + "," if flags else "")
-               + "base_compiledir=%s" % compile_dir)
+    env = fresh_compile_dir_env(compile_dir)
     completed = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(COMPILE_AND_WATCH_GCC)] + list(arguments),
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
