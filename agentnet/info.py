@@ -6,6 +6,7 @@ linked by ``blas.ldflags``, and the copy bundled in numpy's wheel) with its
 version, kernel (``openblas_get_corename()``), thread count and file; and
 ``OPENBLAS_CORETYPE`` with who set it (the user, AgentNet's import hook, or
 nobody), ``OPENBLAS_NUM_THREADS`` (and whether AgentNet set it), ``OMP_NUM_THREADS``,
+``GOMP_SPINCOUNT`` (how long an idle OpenMP thread polls before it sleeps),
 whether convolutions run in parallel over the batch and large dense products
 over the threads (:mod:`agentnet_compat.threads`,
 :mod:`agentnet_compat.dense_products`) and whether compiled functions flush
@@ -145,8 +146,8 @@ def _threads_line():
     from theano.compile.function_module import Function
     flushing = getattr(Function.__call__, "flushes_denormals", False)
     denormals = "denormals %s in compiled functions" % ("flushed" if flushing else "kept")
-    return " | ".join([coretype, blas_threads, _variable("OMP_NUM_THREADS"), convolutions,
-                       denormals])
+    return " | ".join([coretype, blas_threads, _variable("OMP_NUM_THREADS"),
+                       _variable("GOMP_SPINCOUNT"), convolutions, denormals])
 
 
 def describe():

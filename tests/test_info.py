@@ -28,6 +28,7 @@ def test_describe_names_the_versions_floatx_and_ldflags():
         assert part in lines[0]
     assert lines[1].startswith("BLAS: ")
     assert "OPENBLAS_NUM_THREADS" in lines[2] and "OMP_NUM_THREADS" in lines[2]
+    assert "GOMP_SPINCOUNT" in lines[2]
 
 
 def test_each_library_reports_a_kernel_and_threads():

@@ -5,10 +5,11 @@ import subprocess
 import sys
 import textwrap
 
-from agentnet_compat.threads import THREAD_VARIABLES
+from agentnet_compat.threads import SPIN_VARIABLES, THREAD_VARIABLES
 
 # Variables that record or make AgentNet's thread choice: dropped so that the child chooses anew.
-THREAD_CHOICE = THREAD_VARIABLES + ("AGENTNET_SET_THREADS", "AGENTNET_NO_THREAD_TUNING")
+THREAD_CHOICE = THREAD_VARIABLES + SPIN_VARIABLES + ("AGENTNET_SET_THREADS",
+                                                     "AGENTNET_NO_THREAD_TUNING")
 
 
 def with_default_compile_flags(theano_flags):

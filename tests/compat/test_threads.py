@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from agentnet_compat.threads import game_worker_environment, thread_tuning_allowed
+from agentnet_compat.threads import SPIN_COUNT, game_worker_environment, thread_tuning_allowed
 from tests.compat.fresh_interpreter import run_json_script, with_default_compile_flags
 
 # Compiles a small convolution net's output and weight gradient, and an elementwise update of a
@@ -21,6 +21,13 @@ SCRIPT = """
     import numpy as np
     import theano, theano.tensor as T
     from theano.tensor.nnet import corr
+
+    def libgomp_loaded():
+        with open("/proc/self/maps") as maps:
+            return "libgomp" in maps.read()
+
+    # What libgomp will read: its variables are final before it loads.
+    spin_count, libgomp_loaded_at_choice = os.environ.get("GOMP_SPINCOUNT"), libgomp_loaded()
     from lasagne.layers import Conv2DLayer, InputLayer, get_output
 
     rng = np.random.RandomState(0)
@@ -70,6 +77,9 @@ SCRIPT = """
         "elemwise_error": [float(np.abs(w.get_value() - e).max())
                            for w, e in zip(weights, expected)],
         "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "spin_count": spin_count, "wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        "libgomp_loaded_at_choice": libgomp_loaded_at_choice,
+        "libgomp_loaded_at_end": libgomp_loaded(),
         "openmp": corrmm_openmp_flags(compiled),
         "fast_run_openmp": corrmm_openmp_flags(fully_optimized),
         "serial_openmp": corrmm_openmp_flags(reference),
@@ -111,6 +121,20 @@ def test_nobody_chose_so_convolutions_run_in_parallel_and_openblas_on_one_thread
     assert not any(tuned["serial_openmp"])
 
 
+def test_idle_openmp_threads_spin_briefly_from_the_first_openmp_kernel_on(tuned):
+    assert tuned["spin_count"] == SPIN_COUNT
+    assert not tuned["libgomp_loaded_at_choice"] and tuned["libgomp_loaded_at_end"]
+
+
+@pytest.mark.parametrize("environment", [{"GOMP_SPINCOUNT": "5"}, {"OMP_WAIT_POLICY": "ACTIVE"}],
+                         ids=["GOMP_SPINCOUNT", "OMP_WAIT_POLICY"])
+def test_a_users_spin_setting_is_never_overridden(environment):
+    result = run_script(**environment)
+    assert result["openblas_threads"] == "1" and all(result["openmp"])  # still tuned
+    assert (result["spin_count"], result["wait_policy"]) == (
+        environment.get("GOMP_SPINCOUNT"), environment.get("OMP_WAIT_POLICY"))
+
+
 def test_parallel_results_equal_the_serial_ones_and_a_numpy_convolution(tuned):
     hidden, output, conv_grad, top_grad = (np.asarray(r) for r in tuned["results"])
     reference = [np.asarray(r) for r in tuned["reference"]]
@@ -138,6 +162,7 @@ def test_elementwise_updates_of_large_weights_run_in_parallel_and_compute_the_sa
 def test_a_users_thread_setting_is_never_overridden(environment):
     result = run_script(**environment)
     assert result["openblas_threads"] == environment.get("OPENBLAS_NUM_THREADS")
+    assert result["spin_count"] is None
     assert not any(result["openmp"] + result["fast_run_openmp"])
     assert not any(result["elemwise_openmp"].values())
 
