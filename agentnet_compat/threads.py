@@ -26,9 +26,9 @@ with ``AGENTNET_NO_THREAD_TUNING=1``, and the machine has more than one core:
   that many times before it sleeps, instead of libgomp's 300,000. Spinning
   threads hold a core, which costs little while the process has the machine
   to itself and very much when it does not: the CartPole demo's training
-  with 128 hidden units (its products split over the threads) took 2.5 s of
-  training alone and 10.0-10.7 s in each of two runs started together with
-  libgomp's spin count, against 2.8-3.2 s alone and 4.3-4.5 s two at once
+  with 128 hidden units (its products split over the threads) took 2.5-2.8 s
+  of training alone and 10.0-23.2 s in each of two runs started together with
+  libgomp's spin count (in three pairs), against 2.8-3.2 s alone and 4.3-4.5 s two at once
   with 1,000 polls (2026-12-02, 2-core AMD EPYC). The Atari notebook's loop
   (its game worker process beside the learner) ran at a median of 191 env
   steps/s with 1,000 polls against 182 with libgomp's count (7 alternating
