@@ -22,7 +22,9 @@ seven module names only:
     are precompiled once per compiler command).
 ``theano.compile.function_module``
     Once compiled functions are defined: :func:`agentnet_compat.denormals.install`
-    (every call of a compiled function flushes denormal floats to zero).
+    (every call of a compiled function flushes denormal floats to zero) and
+    :func:`agentnet_compat.compile_ahead.install` (a new function's missing C modules
+    are compiled side by side, one g++ per core).
 ``theano.tensor.blas``
     Once its optimizations are registered: :func:`agentnet_compat.shared_products.install`
     (a matrix product read twice is not computed twice) and
@@ -79,8 +81,10 @@ def _on_c_linker(c_linker_module):
 
 
 def _on_function_module(function_module):
+    from .compile_ahead import install as compile_missing_modules_side_by_side
     from .denormals import install as flush_denormals_in_calls
     flush_denormals_in_calls(function_module.Function)
+    compile_missing_modules_side_by_side()
 
 
 def _on_conv_optimizations(conv_optimizations):

@@ -27,14 +27,22 @@ Two processes that need the same new module in the same second may both
 compile it; both copies are valid and equal, and Theano's own refresh keeps
 the first one it reads and deletes the other once it is old (its "duplicated
 module" rule). Linkers other than Theano's ``CLinker`` keep Theano's method.
+
+Threads of one process may call it at once (:mod:`agentnet_compat.compile_ahead`
+does): the steps that read or change the cache, and Theano's ``dlimport``
+(which puts the module's directory first on ``sys.path`` while it imports),
+take a process-wide lock first, since Theano's compile lock counts
+re-entries per process, not per thread.
 """
 import os
 import shutil
+import threading
 
-__all__ = ["install", "module_from_key"]
+__all__ = ["install", "module_from_key", "installed"]
 
 _MARK = "_agentnet_compiles_outside_the_lock"
 _PLACEHOLDER = "agentnet-compiling"
+_CACHE_LOCK = threading.RLock()
 
 
 def _lookup(cache, key, module_hash, keep_lock):
@@ -70,10 +78,10 @@ def _compile(linker, location):
 def _register(cache, module, key, module_hash, keep_lock):
     """Write the module's ``key.pkl`` and add it to ``cache``'s maps, under the lock."""
     from theano.gof import compilelock
-    with compilelock.lock_ctx(keep_lock=keep_lock):
+    with _CACHE_LOCK, compilelock.lock_ctx(keep_lock=keep_lock):
         cache.module_from_name[module.__file__] = module
         cache.module_hash_to_key_data[module_hash] = cache._add_to_cache(module, key, module_hash)
-    cache.stats[2] += 1
+        cache.stats[2] += 1
 
 
 def module_from_key(cache, key, lnk=None, keep_lock=False):
@@ -97,18 +105,19 @@ def module_from_key(cache, key, lnk=None, keep_lock=False):
         compiled now.
     """
     from theano.gof import cmodule
-    module = cache._get_from_key(key)
+    with _CACHE_LOCK:
+        module = cache._get_from_key(key)
     if module is not None:
         return module
     module_hash = cmodule.get_module_hash(lnk.get_src_code(), key)
-    module = _lookup(cache, key, module_hash, keep_lock)
-    if module is not None:
-        return module
-    cache.refresh(cleanup=False)
-    module = _lookup(cache, key, module_hash, keep_lock)
-    if module is not None:
-        return module
-    location = _new_work_directory(cache)
+    with _CACHE_LOCK:
+        module = _lookup(cache, key, module_hash, keep_lock)
+        if module is None:
+            cache.refresh(cleanup=False)
+            module = _lookup(cache, key, module_hash, keep_lock)
+        if module is not None:
+            return module
+        location = _new_work_directory(cache)
     try:
         module = _compile(lnk, location)
         os.remove(os.path.join(location, _PLACEHOLDER))
@@ -138,3 +147,18 @@ def install():
     compile_outside_the_lock.__doc__ = module_from_key.__doc__
     setattr(compile_outside_the_lock, _MARK, True)
     cmodule.ModuleCache.module_from_key = compile_outside_the_lock
+    cmodule.dlimport = _one_thread_at_a_time(cmodule.dlimport)
+
+
+def _one_thread_at_a_time(dlimport):
+    def locked_dlimport(*args, **kwargs):
+        with _CACHE_LOCK:
+            return dlimport(*args, **kwargs)
+    locked_dlimport.__doc__ = dlimport.__doc__
+    return locked_dlimport
+
+
+def installed():
+    """Whether :func:`install` has replaced ``ModuleCache.module_from_key``."""
+    from theano.gof import cmodule
+    return getattr(cmodule.ModuleCache.module_from_key, _MARK, False)
