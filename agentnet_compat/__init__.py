@@ -16,6 +16,8 @@ setting to import under numpy >= 1.22. This package fixes that from outside:
   on Python 3 (installed by ``import agentnet``, before anything compiles);
 * :mod:`.parallel_compile`: g++ runs outside the compile directory's lock,
   so processes that compile at the same time do not take turns;
+* :mod:`.compile_ahead`: a new function's missing C modules are compiled
+  side by side, one g++ per core;
 * :mod:`.precompiled_headers`: the includes every C module shares are
   precompiled once per compiler command;
 * :mod:`.threads`, :mod:`.denormals`, :mod:`.shared_products`,
