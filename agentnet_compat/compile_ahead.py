@@ -56,8 +56,9 @@ def missing_modules(nodes, cache):
     Returns
     -------
     list of (tuple, theano.gof.cc.CLinker)
-        Nodes without C code, with an unversioned (uncacheable) key, or
-        whose linker raises are left out.
+        Nodes without C code, with an unversioned key (a module Theano keeps
+        for one process only and deletes at exit), or whose linker raises
+        are left out.
     """
     missing = {}
     for node in nodes:
@@ -68,7 +69,7 @@ def missing_modules(nodes, cache):
             key = linker.cmodule_key()
         except Exception:  # no C code, or Theano will say what is wrong with it
             continue
-        if key is not None and key not in cache.entry_from_key and key not in missing:
+        if key and key[0] and key not in cache.entry_from_key and key not in missing:
             missing[key] = linker
     return list(missing.items())
 

@@ -21,7 +21,10 @@ only for the short steps that need it:
    directories without a ``key.pkl``, so the directory is safe while g++ runs;
 3. compile without the lock (what ``CLinker.compile_cmodule`` does, minus its
    lock);
-4. register the module (its ``key.pkl``) under the lock.
+4. register the module (its ``key.pkl``) under the lock; if the key is
+   known by then (another thread of this process read it from another
+   process's registration while g++ ran), the known module is returned and
+   the new directory deleted.
 
 Two processes that need the same new module in the same second may both
 compile it; both copies are valid and equal, and Theano's own refresh keeps
@@ -76,12 +79,19 @@ def _compile(linker, location):
 
 
 def _register(cache, module, key, module_hash, keep_lock):
-    """Write the module's ``key.pkl`` and add it to ``cache``'s maps, under the lock."""
+    """Write the module's ``key.pkl`` and add it to ``cache``'s maps, under the lock.
+
+    Returns the module, or the one already registered under ``key`` if, while
+    g++ ran, another thread's refresh read that key from another process.
+    """
     from theano.gof import compilelock
     with _CACHE_LOCK, compilelock.lock_ctx(keep_lock=keep_lock):
+        if key in cache.entry_from_key:
+            return cache._get_from_key(key)
         cache.module_from_name[module.__file__] = module
         cache.module_hash_to_key_data[module_hash] = cache._add_to_cache(module, key, module_hash)
         cache.stats[2] += 1
+    return module
 
 
 def module_from_key(cache, key, lnk=None, keep_lock=False):
@@ -124,8 +134,10 @@ def module_from_key(cache, key, lnk=None, keep_lock=False):
     except BaseException:
         shutil.rmtree(location, ignore_errors=True)
         raise
-    _register(cache, module, key, module_hash, keep_lock)
-    return module
+    registered = _register(cache, module, key, module_hash, keep_lock)
+    if registered is not module:
+        shutil.rmtree(location, ignore_errors=True)
+    return registered
 
 
 def install():

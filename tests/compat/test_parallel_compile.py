@@ -147,3 +147,18 @@ def test_install_is_idempotent():
     parallel_compile.install()
     assert cmodule.ModuleCache.module_from_key is patched
     assert getattr(patched, parallel_compile._MARK)
+
+
+def test_a_key_registered_meanwhile_wins_over_the_module_just_compiled():
+    """Another thread's refresh may read, while g++ runs, the same key from another process."""
+    class CacheThatLearnedTheKey:
+        entry_from_key = {"key": "entry"}
+        module_hash_to_key_data, module_from_name = {}, {}
+
+        def _get_from_key(self, key):
+            return "the registered module"
+
+    cache = CacheThatLearnedTheKey()
+    assert parallel_compile._register(cache, object(), "key", "hash", False) == (
+        "the registered module")
+    assert cache.module_hash_to_key_data == {} and cache.module_from_name == {}
