@@ -24,6 +24,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from . import parallel_compile
+from .threads import available_cores
 
 __all__ = ["install", "missing_modules", "compile_ahead"]
 
@@ -108,10 +109,6 @@ def compile_ahead(nodes, n_threads):
     return len(missing)
 
 
-def _available_cores():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-
 def install():
     """Wrap ``theano.gof.vm.VM_Linker.make_all`` (idempotent); see the module docstring."""
     from theano.gof import vm
@@ -124,7 +121,7 @@ def install():
         if enabled and self.c_thunks is not False:
             import theano
             if theano.config.cxx:
-                compile_ahead(self.fgraph.apply_nodes, _available_cores())
+                compile_ahead(self.fgraph.apply_nodes, available_cores())
         return original(self, *args, **kwargs)
 
     make_all.__doc__ = original.__doc__

@@ -64,7 +64,8 @@ from .op_swap import op_swap
 
 __all__ = ["configure_threads", "thread_tuning_allowed", "register_parallel_convolutions",
            "register_parallel_elementwise", "parallel_convolutions_enabled",
-           "game_worker_environment", "THREAD_VARIABLES", "SPIN_VARIABLES", "SPIN_COUNT"]
+           "game_worker_environment", "available_cores", "THREAD_VARIABLES", "SPIN_VARIABLES",
+           "SPIN_COUNT"]
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
                     "MKL_NUM_THREADS")
@@ -111,7 +112,8 @@ def _theano_sets_openmp(configparser):
             or configparser.theano_cfg.has_option("global", "openmp"))
 
 
-def _available_cores():
+def available_cores():
+    """Cores this process may run on (its CPU affinity where the OS tells it)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
@@ -128,7 +130,7 @@ def configure_threads(configparser):
     configparser : module
         ``theano.configparser``, once it has read ``THEANO_FLAGS`` and ``.theanorc``.
     """
-    if thread_tuning_allowed(os.environ, _theano_sets_openmp(configparser), _available_cores()):
+    if thread_tuning_allowed(os.environ, _theano_sets_openmp(configparser), available_cores()):
         os.environ["OPENBLAS_NUM_THREADS"] = os.environ[MARK] = "1"
         if not any(name in os.environ for name in SPIN_VARIABLES):
             os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT

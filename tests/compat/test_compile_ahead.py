@@ -12,16 +12,16 @@ from agentnet_compat.compile_ahead import _uses_theanos_c_thunk
 from tests.compat.fresh_interpreter import run_json_script
 from tests.compat.test_parallel_compile import fresh_compile_dir_env
 
-#: The first g++ run outside the main thread waits (up to argv[1] seconds) until another one
+#: The first g++ run outside the main thread waits (up to $PATIENCE seconds) until another one
 #: runs in this process too; one after the other, the wait would run out.
 MEET_INSIDE_GCC = """
-    import hashlib, json, sys, threading, time
+    import hashlib, json, os, threading, time
     import numpy as np, theano, theano.tensor as T
     from theano.gof import cmodule
     from theano.gof.cc import get_module_cache
     from agentnet_compat.compile_ahead import missing_modules
 
-    patience = float(sys.argv[1])
+    patience = float(os.environ["PATIENCE"])
     compile_str = cmodule.GCC_compiler.compile_str
     guard, running, sources, met, in_threads = threading.Lock(), [0], [], [], [0]
 
@@ -60,8 +60,8 @@ MEET_INSIDE_GCC = """
 
 def build_on_empty_compile_dir(tmp_path, patience, **environment):
     env = fresh_compile_dir_env(tmp_path / "compiledir")
-    env.update(environment)
-    return run_json_script(MEET_INSIDE_GCC.replace("sys.argv[1]", repr(str(patience))), **env)
+    env.update(environment, PATIENCE=str(patience))
+    return run_json_script(MEET_INSIDE_GCC, **env)
 
 
 @pytest.fixture(scope="module")
