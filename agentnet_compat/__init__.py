@@ -20,6 +20,8 @@ setting to import under numpy >= 1.22. This package fixes that from outside:
   side by side, one g++ per core;
 * :mod:`.precompiled_headers`: the includes every C module shares are
   precompiled once per compiler command;
+* :mod:`.quick_exit`: the interpreter's clean-up at exit skips the
+  garbage collector's walks over Theano's objects;
 * :mod:`.threads`, :mod:`.denormals`, :mod:`.shared_products`,
   :mod:`.dense_products`: how compiled functions use the cores,
   floating-point denormals, a matrix product that FAST_RUN computed twice,

@@ -22,9 +22,11 @@ seven module names only:
     are precompiled once per compiler command).
 ``theano.compile.function_module``
     Once compiled functions are defined: :func:`agentnet_compat.denormals.install`
-    (every call of a compiled function flushes denormal floats to zero) and
+    (every call of a compiled function flushes denormal floats to zero),
     :func:`agentnet_compat.compile_ahead.install` (a new function's missing C modules
-    are compiled side by side, one g++ per core).
+    are compiled side by side, one g++ per core) and
+    :func:`agentnet_compat.quick_exit.install` (the interpreter's clean-up at exit does not
+    walk Theano's objects again and again).
 ``theano.tensor.blas``
     Once its optimizations are registered: :func:`agentnet_compat.shared_products.install`
     (a matrix product read twice is not computed twice) and
@@ -83,8 +85,10 @@ def _on_c_linker(c_linker_module):
 def _on_function_module(function_module):
     from .compile_ahead import install as compile_missing_modules_side_by_side
     from .denormals import install as flush_denormals_in_calls
+    from .quick_exit import install as skip_exit_collections
     flush_denormals_in_calls(function_module.Function)
     compile_missing_modules_side_by_side()
+    skip_exit_collections()
 
 
 def _on_conv_optimizations(conv_optimizations):
