@@ -2,7 +2,8 @@
 
 Theano is configured before anything imports it: when the runner did not set
 THEANO_FLAGS (``make test`` does), tests compile with ``fast_compile`` in
-float32 into a persistent cache outside the clone, their C modules with
+float32 into a persistent cache outside the clone (apart from the one the
+demo and the benchmarks use, see the Makefile), their C modules with
 ``g++ -O1 -g0`` (a third less compile time than Theano's ``-O3 -g``).
 """
 import gc
@@ -11,7 +12,7 @@ import os
 os.environ.setdefault(
     "THEANO_FLAGS",
     "optimizer=fast_compile,floatX=float32,gcc.cxxflags=-O1 -g0,base_compiledir="
-    + os.path.expanduser("~/.cache/agentnet/theano"))
+    + os.path.expanduser("~/.cache/agentnet/theano-tests"))
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
