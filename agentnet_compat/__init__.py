@@ -20,6 +20,9 @@ setting to import under numpy >= 1.22. This package fixes that from outside:
   side by side, one g++ per core;
 * :mod:`.precompiled_headers`: the includes every C module shares are
   precompiled once per compiler command;
+* :mod:`.compiler_facts`: the ``-march=native`` flags and OpenMP support
+  that Theano asks g++ about in every process, remembered per compiler and
+  processor in the compile directory;
 * :mod:`.quick_exit`: the interpreter's clean-up at exit skips the
   garbage collector's walks over Theano's objects;
 * :mod:`.threads`, :mod:`.denormals`, :mod:`.shared_products`,

@@ -19,12 +19,16 @@ seven module names only:
     Once Theano's C linker is defined: :func:`agentnet_compat.parallel_compile.install`
     (g++ runs outside the compile directory's lock, so processes compile side by side) and
     :func:`agentnet_compat.precompiled_headers.install` (the includes every module shares
-    are precompiled once per compiler command).
+    are precompiled once per compiler command) and
+    :func:`agentnet_compat.compiler_facts.remember_march_flags` (the flags ``-march=native``
+    stands for are asked of g++ once per compiler and processor).
 ``theano.compile.function_module``
     Once compiled functions are defined: :func:`agentnet_compat.denormals.install`
     (every call of a compiled function flushes denormal floats to zero),
     :func:`agentnet_compat.compile_ahead.install` (a new function's missing C modules
-    are compiled side by side, one g++ per core) and
+    are compiled side by side, one g++ per core),
+    :func:`agentnet_compat.compiler_facts.remember_openmp_support` (whether g++ builds
+    OpenMP code, likewise) and
     :func:`agentnet_compat.quick_exit.install` (the interpreter's clean-up at exit does not
     walk Theano's objects again and again).
 ``theano.tensor.blas``
@@ -76,18 +80,22 @@ def _on_blas(blas_module):
 
 
 def _on_c_linker(c_linker_module):
+    from .compiler_facts import remember_march_flags
     from .parallel_compile import install as compile_outside_the_lock
     from .precompiled_headers import install as precompile_shared_includes
     compile_outside_the_lock()
     precompile_shared_includes()
+    remember_march_flags()
 
 
 def _on_function_module(function_module):
     from .compile_ahead import install as compile_missing_modules_side_by_side
+    from .compiler_facts import remember_openmp_support
     from .denormals import install as flush_denormals_in_calls
     from .quick_exit import install as skip_exit_collections
     flush_denormals_in_calls(function_module.Function)
     compile_missing_modules_side_by_side()
+    remember_openmp_support()
     skip_exit_collections()
 
 
