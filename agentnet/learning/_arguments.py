@@ -315,17 +315,58 @@ def static_size(x, axis):
     """``x.shape[axis]`` if it is known while building the graph, else None.
 
     Known are the sizes of numpy arrays and constants, broadcastable
-    dimensions (size 1), sizes declared with ``theano.tensor.specify_shape``
-    and sizes that Theano folds to a constant.
+    dimensions (size 1), sizes that Theano folds to a constant, and sizes
+    that the graph declares: a ``reshape`` to a constant size or
+    ``theano.tensor.specify_shape``, traced back through the operations that
+    carry a size over from an input (elementwise operations, dimension
+    shuffles, reductions over other axes, run-time checks, casts). So the tick
+    axis of every output of ``get_sessions(..., session_length=T,
+    experience_replay=True)`` on the scan-free path is known to be ``T``, and
+    so is that of values computed from them.
     """
+    return _static_size(x, axis, _MAX_TRACED_OPS)
+
+
+_MAX_TRACED_OPS = 64
+
+
+def _static_size(x, axis, budget):
     if isinstance(x, np.ndarray):
         return x.shape[axis]
     if isinstance(x, T.TensorConstant):
         return x.data.shape[axis]
     if x.broadcastable[axis]:
         return 1
-    declared = x.owner is not None and isinstance(x.owner.op, T.SpecifyShape)
-    return _constant_or_none(x.owner.inputs[1][axis] if declared else x.shape[axis])
+    traced = _declared_size(x, axis, budget) if budget > 0 else None
+    return traced if traced is not None else _constant_or_none(x.shape[axis])
+
+
+def _declared_size(x, axis, budget):
+    """The size of ``x``'s ``axis`` as the operation that made ``x`` determines it, or None."""
+    node = x.owner
+    if node is None:
+        return None
+    op, source = node.op, node.inputs[0]
+    if isinstance(op, (T.SpecifyShape, T.Reshape)):
+        size = _constant_or_none(node.inputs[1][axis])
+        return size if size is not None and size >= 0 else None
+    if isinstance(op, (RuntimeCheck, T.Rebroadcast)):
+        return _static_size(source, axis, budget - 1)
+    if isinstance(op, T.Elemwise):
+        for operand in node.inputs:
+            if operand.ndim == x.ndim and not operand.broadcastable[axis]:
+                size = _static_size(operand, axis, budget - 1)
+                if size is not None:
+                    return size
+        return None
+    if isinstance(op, T.DimShuffle):
+        source_axis = op.new_order[axis]
+        return None if source_axis == "x" else _static_size(source, source_axis, budget - 1)
+    if isinstance(op, (T.CAReduce, T.MaxAndArgmax)):
+        reduced = range(source.ndim) if op.axis is None else op.axis
+        kept = [a for a in range(source.ndim) if a not in reduced]
+        return _static_size(source, kept[axis], budget - 1)
+    return None
 
 
 def _constant_or_none(size):

@@ -184,3 +184,33 @@ def test_flat_replay_argument_errors_and_updates():
     *_, updates = agent.get_sessions(batch, N_TICKS, experience_replay=True, unroll_scan=False,
                                      return_automatic_updates=True)
     assert len(updates) == 0 and agent.get_automatic_updates() == theano.OrderedUpdates()
+
+
+@pytest.mark.numerics
+@pytest.mark.filterwarnings("ignore::agentnet.learning.generic.UnbootstrappedTicksWarning")
+def test_replayed_tick_count_is_known_so_n_step_to_the_end_needs_no_scan():
+    r"""With ``session_length`` known, ``n_steps=None`` unrolls; the loss equals numpy's.
+
+    1-tick bootstrap at the last tick, every tick alive, :math:`\gamma = 0.9`:
+    :math:`R_t = \sum_{k=t}^{T-2} \gamma^{k-t} r_k + \gamma^{T-1-t} \max_a Q(s_{T-1}, a)`.
+    """
+    from agentnet.learning import qlearning
+    agent = memoryless_agent()
+    rng = np.random.RandomState(3)
+    batch = recorded_batch(rng, with_memory=False)
+    batch.rewards = theano.shared(rng.randn(N_SESSIONS, N_TICKS).astype(floatX))
+    _, actions, qvalues = sessions(agent, batch, True, False)
+    loss = qlearning.get_elementwise_objective(
+        qvalues, batch.actions[0], batch.rewards, "always", n_steps=None, gamma_or_gammas=0.9)
+    nodes = theano.gof.graph.io_toposort(theano.gof.graph.inputs([loss]), [loss])
+    assert not any(isinstance(node.op, theano.scan_module.scan_op.Scan) for node in nodes)
+    got, q = theano.function([], [loss, qvalues])()
+    rewards, chosen = batch.rewards.get_value(), batch.actions[0].get_value()
+    reference = np.zeros((N_SESSIONS, N_TICKS))
+    reference[:, -2] = rewards[:, -2] + 0.9 * q[:, -1].max(axis=-1)
+    for t in range(N_TICKS - 3, -1, -1):
+        reference[:, t] = rewards[:, t] + 0.9 * reference[:, t + 1]
+    taken = np.take_along_axis(q, chosen[:, :, None], axis=2)[:, :, 0]
+    expected = (reference - taken)[:, :-1] ** 2
+    np.testing.assert_allclose(got[:, :-1], expected, rtol=1e-4, atol=1e-5)
+    assert np.all(got[:, -1] == 0)
