@@ -42,7 +42,7 @@ class Hyperparameters:
     seq_length: int = 5              # ticks per recorded session (the last only bootstraps)
     pool_size: int = 12500           # sessions kept for replay (50,000 played ticks)
     batch_size: int = 16             # sessions per training step (64 learning ticks)
-    train_steps_per_update: int = 16  # training steps after each pool update (32 env steps)
+    train_steps_per_update: int = 32  # training steps after each pool update (32 env steps)
     learning_starts: int = 1000      # env steps played before the first training step
     total_env_steps: int = 50000     # budget of environment steps
     n_steps: Optional[int] = None    # look-ahead; None: to the session's end, all bootstrap
