@@ -363,8 +363,9 @@ def get_n_step_value_reference(state_values, rewards, is_alive="always", n_steps
     elementwise pass over ``[batch, tick]`` per step; a ``theano.scan`` a
     large fixed cost plus one step per tick. The reference scans only when
     the number of steps is not a Python int while building the graph (a
-    symbolic ``n_steps``, or ``n_steps=None`` while :math:`T` is symbolic:
-    declare it with ``theano.tensor.specify_shape`` to unroll) or exceeds
+    symbolic ``n_steps``, or ``n_steps=None`` while :math:`T` is unknown:
+    values from a scan-free replay know it, else declare it with
+    ``theano.tensor.specify_shape`` to unroll) or exceeds
     :data:`MAX_UNROLLED_STEPS`.
     """
     n_steps = check_n_steps(n_steps)
