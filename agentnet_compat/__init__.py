@@ -23,6 +23,8 @@ setting to import under numpy >= 1.22. This package fixes that from outside:
 * :mod:`.compiler_facts`: the ``-march=native`` flags and OpenMP support
   that Theano asks g++ about in every process, remembered per compiler and
   processor in the compile directory;
+* :mod:`.scipy_imports`: Theano starts without importing ``scipy.signal``
+  where its import fails anyway, and with ``scipy.stats`` loaded lazily;
 * :mod:`.quick_exit`: the interpreter's clean-up at exit skips the
   garbage collector's walks over Theano's objects;
 * :mod:`.threads`, :mod:`.denormals`, :mod:`.shared_products`,

@@ -7,7 +7,7 @@ costs about half a millisecond, so it is imported only when Theano is); the
 finder and loaders follow the import protocol by duck typing.
 
 :func:`install` registers one :data:`sys.meta_path` finder that answers for
-seven module names only:
+ten module names only:
 
 ``theano.configparser``
     Once Theano has read its flags: :func:`agentnet_compat.blas.configure_blas`
@@ -50,6 +50,13 @@ seven module names only:
     adds the layers, functions and nonlinearities that Lasagne 0.1 lacks (names
     Lasagne already has are never replaced) and gives Lasagne 0.1's
     ``LSTMLayer`` Lasagne master's output gate.
+
+``scipy.signal`` and ``scipy.stats``, while Theano imports them
+    From ``theano.tensor.nnet.abstract_conv`` or ``theano.tensor.nnet.conv``,
+    ``scipy.signal`` fails at once where the import would have failed anyway
+    (:func:`agentnet_compat.scipy_imports.refuse_signal_without_sigtools`);
+    from ``theano.scalar.basic_scipy``, ``scipy.stats`` is loaded lazily
+    (:func:`agentnet_compat.scipy_imports.lazy`).
 """
 import sys
 
@@ -62,6 +69,11 @@ _CONV_OPTIMIZATIONS = "theano.tensor.nnet.opt"
 _FUNCTION_MODULE = "theano.compile.function_module"
 _BLAS = "theano.tensor.blas"
 _C_LINKER = "theano.gof.cc"
+_BASIC_SCIPY = "theano.scalar.basic_scipy"
+_SCIPY_CONVOLUTIONS = frozenset(["theano.tensor.nnet.abstract_conv", "theano.tensor.nnet.conv"])
+_SCIPY_USERS = _SCIPY_CONVOLUTIONS | {_BASIC_SCIPY}
+_SCIPY_STATS = "scipy.stats"
+_SCIPY_SIGNAL = "scipy.signal"
 
 
 def _on_theano_config(configparser):
@@ -145,13 +157,35 @@ class _ThenLoader(object):
         return getattr(self.loader, name)
 
 
+class _WhileLoading(object):
+    """Runs the real loader with the module's name in the set ``loading``."""
+
+    def __init__(self, loader, loading, name):
+        self.loader = loader
+        self.loading = loading
+        self.name = name
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loading.add(self.name)
+        try:
+            self.loader.exec_module(module)
+        finally:
+            self.loading.discard(self.name)
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+
 def _downsample_spec():
     from importlib.machinery import ModuleSpec
     return ModuleSpec(_DOWNSAMPLE, _DownsampleLoader())
 
 
 class CompatFinder(object):
-    """Meta-path finder for the seven module names described above."""
+    """Meta-path finder for the ten module names described above."""
 
     _callbacks = {_CONFIGPARSER: _on_theano_config,
                   _C_LINKER: _on_c_linker,
@@ -160,16 +194,32 @@ class CompatFinder(object):
                   _CONV_OPTIMIZATIONS: _on_conv_optimizations,
                   _LASAGNE: _add_lasagne_backports}
 
+    def __init__(self):
+        self.loading = set()
+
     def find_spec(self, fullname, path, target=None):
         """The real spec of ``fullname`` with a callback after loading, or the stand-in module."""
-        if fullname != _DOWNSAMPLE and fullname not in self._callbacks:
+        if fullname in (_SCIPY_STATS, _SCIPY_SIGNAL):
+            return self._scipy_spec(fullname, path, target) if self.loading else None
+        wrapped = fullname in self._callbacks or fullname in _SCIPY_USERS
+        if fullname != _DOWNSAMPLE and not wrapped:
             return None
         spec = self._find_real_spec(fullname, path, target)
         if fullname == _DOWNSAMPLE:
             return spec or _downsample_spec()
         if spec is not None and spec.loader is not None:
-            spec.loader = _ThenLoader(spec.loader, self._callbacks[fullname])
+            spec.loader = (_WhileLoading(spec.loader, self.loading, fullname)
+                           if fullname in _SCIPY_USERS
+                           else _ThenLoader(spec.loader, self._callbacks[fullname]))
         return spec
+
+    def _scipy_spec(self, fullname, path, target):
+        from . import scipy_imports
+        if fullname == _SCIPY_SIGNAL and self.loading & _SCIPY_CONVOLUTIONS:
+            scipy_imports.refuse_signal_without_sigtools()
+        if fullname == _SCIPY_STATS and _BASIC_SCIPY in self.loading:
+            return scipy_imports.lazy(self._find_real_spec(fullname, path, target))
+        return None
 
     def _find_real_spec(self, fullname, path, target):
         for finder in sys.meta_path:
