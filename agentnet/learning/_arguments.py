@@ -324,49 +324,59 @@ def static_size(x, axis):
     experience_replay=True)`` on the scan-free path is known to be ``T``, and
     so is that of values computed from them.
     """
-    return _static_size(x, axis, _MAX_TRACED_OPS)
-
-
-_MAX_TRACED_OPS = 64
-
-
-def _static_size(x, axis, budget):
     if isinstance(x, np.ndarray):
         return x.shape[axis]
     if isinstance(x, T.TensorConstant):
         return x.data.shape[axis]
     if x.broadcastable[axis]:
         return 1
-    traced = _declared_size(x, axis, budget) if budget > 0 else None
-    return traced if traced is not None else _constant_or_none(x.shape[axis])
+    declared = _declared_size(x, axis)
+    return declared if declared is not None else _constant_or_none(x.shape[axis])
 
 
-def _declared_size(x, axis, budget):
-    """The size of ``x``'s ``axis`` as the operation that made ``x`` determines it, or None."""
-    node = x.owner
-    if node is None:
-        return None
+_MAX_TRACED = 256
+"""Most (variable, axis) pairs :func:`static_size` visits looking for a declared size."""
+
+
+def _declared_size(x, axis):
+    """The size a reshape, ``specify_shape`` or constant upstream gives ``x``'s ``axis``, or None.
+
+    A depth-first search over the (variable, axis) pairs whose size equals
+    this one, each visited once, at most :data:`_MAX_TRACED` of them.
+    """
+    pending, seen = [(x, axis)], set()
+    while pending and len(seen) < _MAX_TRACED:
+        variable, axis = pending.pop()
+        if (variable, axis) in seen:
+            continue
+        seen.add((variable, axis))
+        if isinstance(variable, T.TensorConstant):
+            return variable.data.shape[axis]
+        node = variable.owner
+        if node is not None and isinstance(node.op, (T.SpecifyShape, T.Reshape)):
+            size = _constant_or_none(node.inputs[1][axis])
+            if size is not None and size >= 0:
+                return size
+        elif node is not None:
+            pending.extend(reversed(_same_size_inputs(node, variable, axis)))
+    return None
+
+
+def _same_size_inputs(node, output, axis):
+    """The (input, axis) pairs of ``node`` whose size ``output``'s ``axis`` has."""
     op, source = node.op, node.inputs[0]
-    if isinstance(op, (T.SpecifyShape, T.Reshape)):
-        size = _constant_or_none(node.inputs[1][axis])
-        return size if size is not None and size >= 0 else None
     if isinstance(op, (RuntimeCheck, T.Rebroadcast)):
-        return _static_size(source, axis, budget - 1)
+        return [(source, axis)]
     if isinstance(op, T.Elemwise):
-        for operand in node.inputs:
-            if operand.ndim == x.ndim and not operand.broadcastable[axis]:
-                size = _static_size(operand, axis, budget - 1)
-                if size is not None:
-                    return size
-        return None
+        return [(operand, axis) for operand in node.inputs
+                if operand.ndim == output.ndim and not operand.broadcastable[axis]]
     if isinstance(op, T.DimShuffle):
         source_axis = op.new_order[axis]
-        return None if source_axis == "x" else _static_size(source, source_axis, budget - 1)
+        return [] if source_axis == "x" else [(source, source_axis)]
     if isinstance(op, (T.CAReduce, T.MaxAndArgmax)):
         reduced = range(source.ndim) if op.axis is None else op.axis
-        kept = [a for a in range(source.ndim) if a not in reduced]
-        return _static_size(source, kept[axis], budget - 1)
-    return None
+        return [(source, [a for a in range(source.ndim) if a not in reduced][axis])]
+    return []
 
 
 def _constant_or_none(size):

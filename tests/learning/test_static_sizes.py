@@ -42,3 +42,12 @@ def test_arrays_constants_and_broadcastable_axes_keep_their_sizes():
     assert static_size(T.constant(np.zeros((2, 7))), 1) == 7
     assert static_size(T.row(), 0) == 1
     assert static_size(T.matrix(), 1) is None
+
+
+def test_a_declared_size_is_found_under_many_levels_of_shared_subexpressions():
+    """Each (variable, axis) is visited once: 2^40 paths lead down to the reshape here."""
+    rows = T.vector("rows")
+    y = rows.reshape((rows.shape[0] // 5, 5), ndim=2)
+    for _ in range(40):
+        y = (y * y + y) * (y - 1)
+    assert static_size(y, 1) == 5 and static_size(y, 0) is None
