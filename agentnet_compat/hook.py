@@ -7,7 +7,7 @@ costs about half a millisecond, so it is imported only when Theano is); the
 finder and loaders follow the import protocol by duck typing.
 
 :func:`install` registers one :data:`sys.meta_path` finder that answers for
-ten module names only:
+twelve module names only:
 
 ``theano.configparser``
     Once Theano has read its flags: :func:`agentnet_compat.blas.configure_blas`
@@ -17,7 +17,7 @@ ten module names only:
     (filters for the warnings Theano and Lasagne raise about their own internals).
 ``theano.gof.cc``
     Once Theano's C linker is defined: :func:`agentnet_compat.parallel_compile.install`
-    (g++ runs outside the compile directory's lock, so processes compile side by side) and
+    (g++ runs outside the compile directory's lock, so processes compile side by side),
     :func:`agentnet_compat.precompiled_headers.install` (the includes every module shares
     are precompiled once per compiler command) and
     :func:`agentnet_compat.compiler_facts.remember_march_flags` (the flags ``-march=native``
@@ -51,11 +51,12 @@ ten module names only:
     Lasagne already has are never replaced) and gives Lasagne 0.1's
     ``LSTMLayer`` Lasagne master's output gate.
 
-``scipy.signal`` and ``scipy.stats``, while Theano imports them
-    From ``theano.tensor.nnet.abstract_conv`` or ``theano.tensor.nnet.conv``,
-    ``scipy.signal`` fails at once where the import would have failed anyway
-    (:func:`agentnet_compat.scipy_imports.refuse_signal_without_sigtools`);
-    from ``theano.scalar.basic_scipy``, ``scipy.stats`` is loaded lazily
+``theano.scalar.basic_scipy``, ``theano.tensor.nnet.abstract_conv``, ``theano.tensor.nnet.conv``
+    While they load, the finder also answers for ``scipy.signal`` and ``scipy.stats``:
+    imported by one of the two convolution modules, ``scipy.signal`` fails at once where
+    the import would have failed anyway
+    (:func:`agentnet_compat.scipy_imports.refuse_signal_without_sigtools`); imported by
+    ``basic_scipy``, ``scipy.stats`` runs when a name of it is first looked up
     (:func:`agentnet_compat.scipy_imports.lazy`).
 """
 import sys
@@ -185,7 +186,7 @@ def _downsample_spec():
 
 
 class CompatFinder(object):
-    """Meta-path finder for the ten module names described above."""
+    """Meta-path finder for the twelve module names described above."""
 
     _callbacks = {_CONFIGPARSER: _on_theano_config,
                   _C_LINKER: _on_c_linker,
