@@ -9,7 +9,9 @@ A trained agent is deployed as a compiled one-step function,
 
 (batch 1; the memories start at zero). :func:`play_episode` runs that loop
 against a gymnasium environment until it terminates, is truncated or reaches
-``t_max`` ticks; :func:`evaluate` does it for several seeded episodes.
+``t_max`` ticks; :func:`evaluate` does it for several seeded episodes, and
+:func:`play_episodes` plays one episode in each of several environments at
+once, one react call per tick for all the games still running.
 :class:`RunCheckpoint` keeps a training run resumable: the weights, the run's
 counters, its episode returns and its learning curves in one ``.npz``
 (written atomically by :func:`agentnet.utils.persistence.save`; loading never
@@ -22,7 +24,7 @@ import numpy as np
 from ..utils._validation import require_int
 from ..utils.persistence import load, read_metadata, save
 
-__all__ = ["play_episode", "evaluate", "RunCheckpoint"]
+__all__ = ["play_episode", "play_episodes", "evaluate", "RunCheckpoint"]
 
 
 def _as_action(actions):
@@ -72,6 +74,56 @@ def play_episode(react, env, initial_memories=(), t_max=10000, seed=None, on_ste
         if on_step is not None:
             on_step(env, observation, reward)
     return total_reward, n_ticks
+
+
+def play_episodes(react, envs, initial_memories=(), t_max=10000, seeds=None):
+    """Play one episode in each of ``envs`` at once, the running games as one batch.
+
+    Every tick calls ``react`` once on the observations of the games still
+    running (a batch of up to ``len(envs)``), then steps each of them; a game
+    leaves the batch, with its memories, when its environment terminates or
+    truncates it or after ``t_max`` ticks. Each game gets the actions that
+    :func:`play_episode` would give it alone, up to the floating-point
+    rounding of a larger batch (and a random resolver's draws, which go to the
+    games in another order); the number of react outputs drawn is the same.
+
+    Parameters
+    ----------
+    react : callable
+        As in :func:`play_episode`, at any batch size.
+    envs : sequence of gymnasium.Env
+        One game each, reset at the start (not closed).
+    initial_memories : sequence of arrays
+        Memories before the first tick, batch ``len(envs)``
+        (``agent.get_zeros_like_memory(len(envs))``); empty for a memoryless agent.
+    t_max : int
+    seeds : sequence of int or None, or None
+        The reset seed of each environment.
+
+    Returns
+    -------
+    totals : list of float
+        :math:`\\sum_t r_t` of each game, in ``envs`` order.
+    n_ticks : list of int
+    """
+    t_max = require_int(t_max, "t_max")
+    seeds = [None] * len(envs) if seeds is None else list(seeds)
+    observations = [env.reset(seed=seed)[0] for env, seed in zip(envs, seeds)]
+    memories, running = list(initial_memories), list(range(len(envs)))
+    totals, n_ticks = [0.0] * len(envs), [0] * len(envs)
+    while running:
+        outputs = react(np.asarray([observations[i] for i in running]), *memories)
+        actions, kept = np.asarray(outputs[0]), []
+        for row, game in enumerate(running):
+            observations[game], reward, terminated, truncated, _ = envs[game].step(
+                _as_action(actions[row:row + 1]))
+            totals[game] += float(reward)
+            n_ticks[game] += 1
+            if not (terminated or truncated or n_ticks[game] >= t_max):
+                kept.append(row)
+        memories = [np.asarray(memory)[kept] for memory in outputs[1:]]
+        running = [running[row] for row in kept]
+    return totals, n_ticks
 
 
 def evaluate(react, make_env, n_episodes=1, initial_memories=(), t_max=10000, seed=None):

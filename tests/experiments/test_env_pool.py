@@ -160,3 +160,16 @@ def test_bad_input():
         GamePool(AGENT)
     with pytest.raises(ValueError, match="zero_memory_on_reset=True needs experience_replay"):
         AGENT.get_sessions(_pool([2]).experience_replay, 3, zero_memory_on_reset=True)
+
+
+def test_evaluate_plays_fresh_games_together_and_reports_them_in_order(capsys):
+    """Countdown games of 2, 6 and 4 ticks, the 6 cut at t_max=5: reward 10 + tick each tick."""
+    lengths = iter([4, 2, 6, 4])
+    pool = EnvPool(AGENT, lambda: Countdown(next(lengths)), n_games=1, agent_step=REACT)
+    capsys.readouterr()
+    totals = pool.evaluate(n_games=3, t_max=5, seed=7)
+    expected = [sum(10.0 + k for k in range(n)) for n in (2, 5, 4)]
+    assert totals == expected
+    assert capsys.readouterr().out.splitlines() == [
+        "Episode finished after %i timesteps with reward=%s" % (n, total)
+        for n, total in zip((2, 5, 4), expected)]

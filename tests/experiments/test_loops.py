@@ -5,7 +5,7 @@ from lasagne.layers import DenseLayer, InputLayer
 
 from agentnet import Agent
 from agentnet.display import Metrics
-from agentnet.experiments.loops import RunCheckpoint, evaluate, play_episode
+from agentnet.experiments.loops import RunCheckpoint, evaluate, play_episode, play_episodes
 from agentnet.memory import WindowAugmentation
 from agentnet.resolver import GreedyResolver
 
@@ -62,6 +62,33 @@ def test_on_step_sees_every_tick():
     play_episode(counting_react, CountingEnv(3), [np.zeros(1)],
                  on_step=lambda env, observation, reward: seen.append((observation[0], reward)))
     assert [tick for tick, _ in seen] == [1, 2, 3]
+
+
+def seeded_react(observations, memory):
+    """Any batch: the memory sums tick + seed per game; the action is that sum mod 3."""
+    new_memory = memory + observations[:, 0] + observations[:, 1]
+    return [(new_memory % 3).astype("int32"), new_memory]
+
+
+def test_play_episodes_gives_each_game_what_it_gets_alone():
+    """Games of 7, 3, 5 and 1 ticks (one cut by t_max, one truncated) leave the batch in turn,
+    each with its own memory: the same actions, totals and ticks as one at a time."""
+    def games():
+        return [CountingEnv(7), CountingEnv(3), CountingEnv(10, truncate_at=5), CountingEnv(9)]
+    alone = games()
+    expected = [play_episode(seeded_react, env, [np.zeros(1)], t_max=6, seed=seed)
+                for env, seed in zip(alone, [4, 0, 2, 11])]
+    together = games()
+    batches = []
+
+    def recording_react(observations, memory):
+        batches.append(len(observations))
+        return seeded_react(observations, memory)
+    totals, n_ticks = play_episodes(recording_react, together, [np.zeros(4)], t_max=6,
+                                    seeds=[4, 0, 2, 11])
+    assert list(zip(totals, n_ticks)) == expected
+    assert [env.actions for env in together] == [env.actions for env in alone]
+    assert n_ticks == [6, 3, 5, 6] and batches == [4, 4, 4, 3, 3, 2]
 
 
 def test_evaluate_seeds_each_episode_and_closes_the_env():

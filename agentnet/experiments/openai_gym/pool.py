@@ -4,7 +4,7 @@ import numpy as np
 from ...environment.session_pool import SessionPoolEnvironment, resolver_n_actions
 from ...utils.logging import warn
 from ...utils._validation import require_bool, require_callable, require_int, shape_str
-from ..loops import play_episode
+from ..loops import play_episode, play_episodes
 from ._games import SequentialGames, VectorGames
 from ._sessions import RecordedSessions, store_sessions
 
@@ -305,7 +305,12 @@ class EnvPool(object):
 
     def evaluate(self, n_games=1, save_path="./records", use_monitor=True, record_video=False,
                  verbose=True, t_max=100000, seed=None):
-        """Play full games with a fresh environment, batch 1, from zero memory.
+        """Play full games, each in a fresh environment from zero memory.
+
+        The games play at once, one react call per tick for all the games
+        still running (:func:`agentnet.experiments.loops.play_episodes`); with
+        ``record_video`` they play one after the other in one recorded
+        environment. Game ``i`` is reset with ``seed + i``.
 
         Parameters
         ----------
@@ -327,17 +332,37 @@ class EnvPool(object):
         list of float
             Total reward of each game.
         """
-        from ._games import make_env
         n_games, t_max = require_int(n_games, "n_games"), require_int(t_max, "t_max")
         seed = _optional_int(seed, "seed", minimum=0)
-        env = make_env(self.make_env)
+        seeds = [None if seed is None else seed + i for i in range(n_games)]
         if record_video:
-            import gymnasium as gym
-            env = gym.wrappers.RecordVideo(env, save_path)
-        totals = [self._play_one(env, None if seed is None else seed + i, t_max, verbose)
-                  for i in range(n_games)]
-        env.close()
+            return self._play_recorded(save_path, seeds, t_max, verbose)
+        return self._play_together(seeds, t_max, verbose)
+
+    def _play_together(self, seeds, t_max, verbose):
+        """One fresh environment per game, all played at once (:func:`play_episodes`)."""
+        from ._games import make_env
+        envs = [make_env(self.make_env) for _ in seeds]
+        try:
+            totals, n_ticks = play_episodes(self._react_to_raw, envs,
+                                            self.agent.get_zeros_like_memory(len(envs)),
+                                            t_max, seeds)
+        finally:
+            for env in envs:
+                env.close()
+        for total, ticks in zip(totals, n_ticks):
+            self._report(verbose, ticks, total)
         return totals
+
+    def _play_recorded(self, save_path, seeds, t_max, verbose):
+        """The games one after the other in one environment recorded by ``RecordVideo``."""
+        import gymnasium as gym
+        from ._games import make_env
+        env = gym.wrappers.RecordVideo(make_env(self.make_env), save_path)
+        try:
+            return [self._play_one(env, seed, t_max, verbose) for seed in seeds]
+        finally:
+            env.close()
 
     def _react_to_raw(self, observations, *memories):
         """``agent_step`` on raw environment observations (``preprocess_observation`` applied)."""
@@ -347,6 +372,10 @@ class EnvPool(object):
     def _play_one(self, env, seed, t_max, verbose):
         total, n_ticks = play_episode(self._react_to_raw, env, self.agent.get_zeros_like_memory(1),
                                       t_max, seed)
+        self._report(verbose, n_ticks, total)
+        return total
+
+    @staticmethod
+    def _report(verbose, n_ticks, total):
         if verbose:
             print("Episode finished after %i timesteps with reward=%s" % (n_ticks, total))
-        return total
