@@ -140,34 +140,38 @@ class _DownsampleLoader(object):
         module.__doc__ = "Compatibility module provided by agentnet_compat."
 
 
-class _ThenLoader(object):
-    """Runs the real loader, then a callback on the loaded module."""
+class _WrappedLoader(object):
+    """A loader that delegates to the real one; subclasses run code around ``exec_module``."""
 
-    def __init__(self, loader, callback):
+    def __init__(self, loader):
         self.loader = loader
-        self.callback = callback
 
     def create_module(self, spec):
         return self.loader.create_module(spec)
-
-    def exec_module(self, module):
-        self.loader.exec_module(module)
-        self.callback(module)
 
     def __getattr__(self, name):
         return getattr(self.loader, name)
 
 
-class _WhileLoading(object):
+class _ThenLoader(_WrappedLoader):
+    """Runs the real loader, then a callback on the loaded module."""
+
+    def __init__(self, loader, callback):
+        super(_ThenLoader, self).__init__(loader)
+        self.callback = callback
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        self.callback(module)
+
+
+class _WhileLoading(_WrappedLoader):
     """Runs the real loader with the module's name in the set ``loading``."""
 
     def __init__(self, loader, loading, name):
-        self.loader = loader
+        super(_WhileLoading, self).__init__(loader)
         self.loading = loading
         self.name = name
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
 
     def exec_module(self, module):
         self.loading.add(self.name)
@@ -175,9 +179,6 @@ class _WhileLoading(object):
             self.loader.exec_module(module)
         finally:
             self.loading.discard(self.name)
-
-    def __getattr__(self, name):
-        return getattr(self.loader, name)
 
 
 def _downsample_spec():

@@ -60,23 +60,11 @@ def play_episode(react, env, initial_memories=(), t_max=10000, seed=None, on_ste
         :math:`\\sum_t r_t` over the ticks played.
     n_ticks : int
     """
-    t_max = require_int(t_max, "t_max")
-    memories = list(initial_memories)
-    observation, _ = env.reset(seed=seed)
-    total_reward, n_ticks, finished = 0.0, 0, False
-    while n_ticks < t_max and not finished:
-        outputs = react(np.asarray(observation)[None], *memories)
-        memories = list(outputs[1:])
-        observation, reward, terminated, truncated, _ = env.step(_as_action(outputs[0]))
-        total_reward += float(reward)
-        n_ticks += 1
-        finished = terminated or truncated
-        if on_step is not None:
-            on_step(env, observation, reward)
-    return total_reward, n_ticks
+    totals, n_ticks = play_episodes(react, [env], initial_memories, t_max, [seed], on_step)
+    return totals[0], n_ticks[0]
 
 
-def play_episodes(react, envs, initial_memories=(), t_max=10000, seeds=None):
+def play_episodes(react, envs, initial_memories=(), t_max=10000, seeds=None, on_step=None):
     """Play one episode in each of ``envs`` at once, the running games as one batch.
 
     Every tick calls ``react`` once on the observations of the games still
@@ -99,6 +87,8 @@ def play_episodes(react, envs, initial_memories=(), t_max=10000, seeds=None):
     t_max : int
     seeds : sequence of int or None, or None
         The reset seed of each environment.
+    on_step : callable or None
+        Called after every tick of every game as ``on_step(env, observation, reward)``.
 
     Returns
     -------
@@ -119,6 +109,8 @@ def play_episodes(react, envs, initial_memories=(), t_max=10000, seeds=None):
                 _as_action(actions[row:row + 1]))
             totals[game] += float(reward)
             n_ticks[game] += 1
+            if on_step is not None:
+                on_step(envs[game], observations[game], reward)
             if not (terminated or truncated or n_ticks[game] >= t_max):
                 kept.append(row)
         memories = [np.asarray(memory)[kept] for memory in outputs[1:]]
